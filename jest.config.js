@@ -1,0 +1,27 @@
+// Two projects, both run by `npm test`:
+// - unit: pure logic and in-process HTTP (simulator, clients, cipher, config); no external services.
+// - integration (`*.int.test.ts`): real PostgreSQL, Redis and a Temporal server started once per run by
+//   test/helpers/global-setup.ts.
+// ts-jest only transpiles (isolatedModules); `npm run typecheck` type-checks (stack-notes.md: ~3x faster).
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] };
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$'],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/**/*.int.test.ts'],
+      globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+      testTimeout: 120_000,
+    },
+  ],
+};

@@ -1,0 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import { PrimaryKey, Property } from '@mikro-orm/core';
+
+/**
+ * UUID keys (not serials) so ids in URLs cannot be enumerated. The database default covers `em.upsert`,
+ * which ignores property initializers (stack-notes.md).
+ */
+export abstract class BaseEntity {
+  @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
+  id: string = randomUUID();
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,15 @@
+import { AccountSnapshot } from './AccountSnapshot';
+import { Notification } from './Notification';
+import { Post } from './Post';
+import { SocialAccount } from './SocialAccount';
+import { TokenRefreshAttempt } from './TokenRefreshAttempt';
+import { User } from './User';
+
+export * from './AccountSnapshot';
+export * from './Notification';
+export * from './Post';
+export * from './SocialAccount';
+export * from './TokenRefreshAttempt';
+export * from './User';
+
+export const ENTITIES = [User, SocialAccount, AccountSnapshot, Post, Notification, TokenRefreshAttempt];
