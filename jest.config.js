@@ -20,6 +20,7 @@ module.exports = {
       transform,
       testMatch: ['<rootDir>/test/**/*.int.test.ts'],
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+      setupFiles: ['<rootDir>/test/helpers/quiet-temporal.ts'],
       globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
       testTimeout: 120_000,
     },

@@ -1,0 +1,27 @@
+import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from '../src/config';
+import type { TokenCipher } from '../src/crypto/token-cipher';
+import type { Platform, PlatformClient } from '../src/platforms/types';
+
+/**
+ * Everything activities may touch, passed in explicitly by the worker's composition root (no module-level
+ * singletons). Each activity forks its own EntityManager from `orm`.
+ */
+export interface ActivityDeps {
+  config: Config;
+  logger: Logger;
+  orm: MikroORM;
+  redis: Redis;
+  cipher: TokenCipher;
+  platforms: Record<Platform, PlatformClient>;
+  /** Injectable clock for tests; defaults to the system clock. */
+  now?: () => Date;
+}
+
+export function createActivities(_deps: ActivityDeps) {
+  return {};
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,177 @@
+import { isSafeNumber, parse as parseLosslessJson } from 'lossless-json';
+import pino from 'pino';
+import type { z } from 'zod';
+import type { Logger } from '../logger';
+import { PlatformError, type PlatformErrorKind } from './errors';
+import type { Platform } from './types';
+
+/**
+ * The HTTP plumbing both platform clients share: one fetch per call with a timeout, lossless JSON, schema
+ * parsing that tolerates unknown keys, and the error helpers. Nothing here ever logs or formats a URL: the
+ * Instagram ones carry the access token in their query string.
+ */
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Optional collaborators of every client: tests inject a fake clock, a capturing logger or a fetch spy. */
+export interface PlatformClientDeps {
+  fetch?: FetchLike;
+  now?: () => Date;
+  logger?: Logger;
+}
+
+export interface Transport {
+  platform: Platform;
+  fetch: FetchLike;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+export interface HttpCall {
+  /** Safe to log, e.g. `GET /me/media`; never the URL. */
+  endpoint: string;
+  url: string;
+  method: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export function createTransport(platform: Platform, timeoutMs: number, deps: PlatformClientDeps): Transport {
+  return {
+    platform,
+    timeoutMs,
+    fetch: deps.fetch ?? ((input, init) => fetch(input, init)),
+    logger: (deps.logger ?? pino({ level: 'silent' })).child({ platform }),
+  };
+}
+
+/** One HTTP exchange; the timeout covers the headers and the body. Failures become transient errors. */
+export async function send(transport: Transport, call: HttpCall): Promise<HttpResponse> {
+  const startedAt = Date.now();
+  try {
+    const response = await transport.fetch(call.url, {
+      method: call.method,
+      headers: call.headers,
+      body: call.body,
+      signal: AbortSignal.timeout(transport.timeoutMs),
+    });
+    const text = await response.text();
+    transport.logger.debug(
+      { endpoint: call.endpoint, status: response.status, durationMs: Date.now() - startedAt },
+      'platform call',
+    );
+    return { status: response.status, headers: response.headers, text };
+  } catch (error) {
+    throw connectionFailure(transport, call.endpoint, error);
+  }
+}
+
+function connectionFailure(transport: Transport, endpoint: string, error: unknown): PlatformError {
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return platformError(transport.platform, {
+      kind: 'transient',
+      code: 'TIMEOUT',
+      endpoint,
+      message: `${endpoint} did not answer within ${transport.timeoutMs} ms`,
+    });
+  }
+  // Only the low-level code (ECONNREFUSED, UND_ERR_SOCKET...) goes into the message, never error.message:
+  // some fetch implementations quote the request URL there.
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : 'unknown';
+  return platformError(transport.platform, {
+    kind: 'transient',
+    code: 'NETWORK',
+    endpoint,
+    message: `${endpoint} failed to connect (${code})`,
+  });
+}
+
+/**
+ * JSON.parse would round Instagram ids (> 2^53) to the wrong number. Integers that do not fit a double are
+ * kept as their digit string; every other number becomes a plain number.
+ * Returns `undefined` when the body is not JSON at all.
+ */
+export function parseJsonLosslessly(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return parseLosslessJson(text, null, (digits) =>
+      isSafeNumber(digits, { approx: true }) ? Number(digits) : digits,
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** zod objects strip unknown keys by default, so new platform fields never break a parse. */
+export function parseWithSchema<T extends z.ZodType>(
+  platform: Platform,
+  endpoint: string,
+  schema: T,
+  data: unknown,
+  requestId: string | null,
+): z.output<T> {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  // Paths only: issue messages could quote values, and values could be tokens.
+  const paths = parsed.error.issues.map((issue) => issue.path.join('.') || '(root)').slice(0, 5);
+  throw malformedError(platform, endpoint, `unexpected response shape at ${paths.join(', ')}`, requestId);
+}
+
+export function malformedError(
+  platform: Platform,
+  endpoint: string,
+  detail: string,
+  requestId: string | null = null,
+): PlatformError {
+  // A truncated or garbled body is almost always a proxy or platform hiccup: worth a bounded retry.
+  return platformError(platform, { kind: 'transient', code: 'MALFORMED', endpoint, requestId, message: detail });
+}
+
+/** Status-only classification, for bodies that carry no platform error code. */
+export function kindFromHttpStatus(status: number): PlatformErrorKind {
+  if (status === 429) return 'rate_limited';
+  if (status >= 500 || status === 408 || status === 425) return 'transient';
+  if (status === 401) return 'auth_revoked';
+  return 'invalid_request';
+}
+
+/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfterMs(header: string | null, now: Date): number | null {
+  if (!header) return null;
+  const seconds = Number(header.trim());
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, date - now.getTime());
+}
+
+const TOKEN_LIKE = /(access_token|refresh_token|client_secret|code)=[^&\s"']+/gi;
+const MAX_MESSAGE_LENGTH = 300;
+
+/**
+ * Platform messages are quoted in our errors for diagnosis. They are not supposed to echo secrets, but some
+ * APIs do, so every known secret of the call and anything shaped like `access_token=...` is cut out.
+ */
+export function scrubSecrets(text: string, secrets: readonly (string | null | undefined)[]): string {
+  let clean = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) clean = clean.split(secret).join('[redacted]');
+  }
+  clean = clean.replace(TOKEN_LIKE, '$1=[redacted]');
+  return clean.length > MAX_MESSAGE_LENGTH ? `${clean.slice(0, MAX_MESSAGE_LENGTH)}…` : clean;
+}
+
+export function platformError(
+  platform: Platform,
+  init: Omit<ConstructorParameters<typeof PlatformError>[0], 'platform'>,
+): PlatformError {
+  const label = platform === 'instagram' ? 'Instagram' : 'TikTok';
+  return new PlatformError({ ...init, platform, message: `${label} ${init.endpoint}: ${init.message}` });
+}

@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import http from 'node:http';
+import { openOrm } from './db/orm';
+import { createApp } from './http/app';
+import { createReadinessChecks } from './http/readiness';
+import { bootOrExit, exitOnStartupFailure, onShutdownSignal } from './process/boot';
+import { createRedis } from './redis/connection';
+import { connectTemporalClient } from './temporal/connection';
+
+/** Composition root of the REST API: the only place that opens its connections. */
+async function main(): Promise<void> {
+  const { config, logger } = bootOrExit('socialsync-api');
+  try {
+    const orm = await openOrm({ databaseUrl: config.databaseUrl, poolMax: 10 });
+    const redis = createRedis({ url: config.redis.url, commandTimeoutMs: config.rateLimits.redisTimeoutMs });
+    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
+    const temporal = await connectTemporalClient(config.temporal);
+    const app = createApp({ config, logger, readiness: createReadinessChecks({ orm, redis, temporal }) });
+    const server = http.createServer(app.callback());
+    await new Promise<void>((resolve) => server.listen(config.http.port, config.http.host, resolve));
+    logger.info({ url: `http://${config.http.host}:${config.http.port}` }, 'api listening');
+
+    onShutdownSignal(logger, async () => {
+      // Stop accepting, let in-flight requests finish (bounded), then close pools.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.race([closed, delay(config.http.shutdownGraceSeconds * 1000)]);
+      server.closeAllConnections();
+      await Promise.allSettled([orm.close(), redis.quit(), temporal.connection.close()]);
+    });
+  } catch (error) {
+    exitOnStartupFailure(logger, error);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+void main();

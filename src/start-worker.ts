@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { Client } from '@temporalio/client';
+import { createActivities } from '../activities';
+import { createTokenCipher } from './crypto/token-cipher';
+import { openOrm } from './db/orm';
+import { createPlatformClients } from './platforms';
+import { bootOrExit, exitOnStartupFailure, onShutdownSignal } from './process/boot';
+import { createRedis } from './redis/connection';
+import { connectWorkerConnection } from './temporal/connection';
+import { installTemporalRuntime } from './temporal/runtime';
+import { createTemporalWorker } from './temporal/worker';
+
+/** Composition root of the Temporal worker: the only place that opens its connections. */
+async function main(): Promise<void> {
+  const { config, logger } = bootOrExit('socialsync-worker');
+  try {
+    installTemporalRuntime({ metricsPort: config.worker.metricsPort, logger });
+    const orm = await openOrm({ databaseUrl: config.databaseUrl, poolMax: 30 });
+    const redis = createRedis({ url: config.redis.url });
+    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
+    const connection = await connectWorkerConnection(config.temporal);
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const activities = createActivities({
+      config,
+      logger,
+      orm,
+      redis,
+      cipher: createTokenCipher(config.encryption),
+      platforms: createPlatformClients(config, { logger }),
+    });
+    const worker = await createTemporalWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities,
+      maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+      maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+      shutdownGraceSeconds: config.worker.shutdownGraceSeconds,
+    });
+    void client;
+    onShutdownSignal(logger, async () => {
+      // Stops polling; running activities get shutdownGraceSeconds to finish before cancellation.
+      worker.shutdown();
+    });
+    logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
+    await worker.run();
+    await Promise.allSettled([orm.close(), redis.quit(), connection.close()]);
+    logger.info('worker stopped');
+    process.exit(0);
+  } catch (error) {
+    exitOnStartupFailure(logger, error);
+  }
+}
+
+void main();

@@ -1,0 +1,4 @@
+/**
+ * The one workflowsPath given to the worker: every workflow type it can run is exported from here.
+ */
+export {};

@@ -1,0 +1,43 @@
+/**
+ * What workflows, the worker, the API and the CLI agree on: task queue, workflow ids, schedule ids, queries,
+ * search attributes and payload types. Imported by workflow code, so it stays deterministic and free of
+ * Node APIs and src/** imports. Payloads carry ids and counters only: never a token.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery } from '@temporalio/workflow';
+
+export const DEFAULT_TASK_QUEUE = 'socialsync';
+
+export const SCHEDULE_IDS = {
+  tokenRefresh: 'token-refresh-daily',
+  dataSync: 'data-sync-daily',
+} as const;
+
+export type Platform = 'instagram' | 'tiktok';
+/** Who started a workflow; a search attribute so operators can filter in the Web UI. */
+export type TriggeredBy = 'schedule' | 'api' | 'admin' | 'cli';
+
+export const ACCOUNT_ID_SEARCH_ATTRIBUTE = defineSearchAttributeKey('AccountId', SearchAttributeType.KEYWORD);
+export const PLATFORM_SEARCH_ATTRIBUTE = defineSearchAttributeKey('Platform', SearchAttributeType.KEYWORD);
+export const TRIGGERED_BY_SEARCH_ATTRIBUTE = defineSearchAttributeKey('TriggeredBy', SearchAttributeType.KEYWORD);
+
+// Workflow ids come only from these functions: one place decides what "the same work" means.
+export function makeSyncAccountWorkflowId(accountId: string): string {
+  return `sync-account-${accountId}`;
+}
+
+export function makeRefreshAccountTokenWorkflowId(accountId: string): string {
+  return `refresh-token-${accountId}`;
+}
+
+/** Scheduled runs get this id with a timestamp appended by Temporal; on-demand runs pass a run key. */
+export function makeSyncAllAccountsWorkflowId(runKey?: string): string {
+  return runKey ? `sync-all-accounts-${runKey}` : 'sync-all-accounts';
+}
+
+export function makeRefreshExpiringTokensWorkflowId(runKey?: string): string {
+  return runKey ? `refresh-expiring-tokens-${runKey}` : 'refresh-expiring-tokens';
+}
+
+/** Every long-running socialsync workflow answers this query with its own progress type. */
+export const progressQuery = defineQuery<unknown>('progress');
