@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../src/config';
+import type { WorkerMetrics } from '../src/metrics/worker-metrics';
 import type { TokenCipher } from '../src/crypto/token-cipher';
 import type { Platform, PlatformClient } from '../src/platforms/types';
 
@@ -16,6 +17,7 @@ export interface ActivityDeps {
   redis: Redis;
   cipher: TokenCipher;
   platforms: Record<Platform, PlatformClient>;
+  metrics: WorkerMetrics;
   /** Injectable clock for tests; defaults to the system clock. */
   now?: () => Date;
 }

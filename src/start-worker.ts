@@ -3,6 +3,7 @@ import { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { createTokenCipher } from './crypto/token-cipher';
 import { openOrm } from './db/orm';
+import { createWorkerMetrics } from './metrics/worker-metrics';
 import { createPlatformClients } from './platforms';
 import { bootOrExit, exitOnStartupFailure, onShutdownSignal } from './process/boot';
 import { createRedis } from './redis/connection';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
       redis,
       cipher: createTokenCipher(config.encryption),
       platforms: createPlatformClients(config, { logger }),
+      metrics: createWorkerMetrics(),
     });
     const worker = await createTemporalWorker({
       connection,

@@ -1,0 +1,52 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The worker's own Prometheus series (the Temporal SDK's runtime metrics are served beside them, see
+ * metrics-server.ts). Created once in start-worker.ts and passed to activities in their deps.
+ */
+export interface WorkerMetrics {
+  registry: Registry;
+  refreshAttempts: Counter<'platform' | 'outcome' | 'reason'>;
+  syncAccounts: Counter<'platform' | 'outcome' | 'reason'>;
+  syncDuration: Histogram<'platform'>;
+  platformCalls: Counter<'platform' | 'endpoint' | 'outcome'>;
+  accountsByStatus: Gauge<'platform' | 'status'>;
+}
+
+export function createWorkerMetrics(): WorkerMetrics {
+  const registry = new Registry();
+  return {
+    registry,
+    refreshAttempts: new Counter({
+      name: 'socialsync_token_refresh_attempts_total',
+      help: 'Token refresh attempts by platform, outcome (refreshed, skipped, reauth_required, failed, expired) and reason',
+      labelNames: ['platform', 'outcome', 'reason'],
+      registers: [registry],
+    }),
+    syncAccounts: new Counter({
+      name: 'socialsync_account_syncs_total',
+      help: 'Per-account data syncs by platform, outcome (synced, skipped, reauth_required, failed) and reason',
+      labelNames: ['platform', 'outcome', 'reason'],
+      registers: [registry],
+    }),
+    syncDuration: new Histogram({
+      name: 'socialsync_account_sync_duration_seconds',
+      help: 'Duration of one account sync activity',
+      labelNames: ['platform'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers: [registry],
+    }),
+    platformCalls: new Counter({
+      name: 'socialsync_platform_calls_total',
+      help: 'HTTP calls to Instagram and TikTok by endpoint and outcome (ok or the error kind)',
+      labelNames: ['platform', 'endpoint', 'outcome'],
+      registers: [registry],
+    }),
+    accountsByStatus: new Gauge({
+      name: 'socialsync_accounts',
+      help: 'Accounts by platform and status, as of the last fleet run',
+      labelNames: ['platform', 'status'],
+      registers: [registry],
+    }),
+  };
+}
