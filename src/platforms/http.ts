@@ -72,6 +72,17 @@ export async function send(transport: Transport, call: HttpCall): Promise<HttpRe
   }
 }
 
+/** Every failed call is logged once, as the error's safe JSON (no URL, no body, no token). */
+export async function logFailures<T>(transport: Transport, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof PlatformError)
+      transport.logger.debug({ error: error.toJSON() }, 'platform call failed');
+    throw error;
+  }
+}
+
 function connectionFailure(transport: Transport, endpoint: string, error: unknown): PlatformError {
   const name = error instanceof Error ? error.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
@@ -132,7 +143,13 @@ export function malformedError(
   requestId: string | null = null,
 ): PlatformError {
   // A truncated or garbled body is almost always a proxy or platform hiccup: worth a bounded retry.
-  return platformError(platform, { kind: 'transient', code: 'MALFORMED', endpoint, requestId, message: detail });
+  return platformError(platform, {
+    kind: 'transient',
+    code: 'MALFORMED',
+    endpoint,
+    requestId,
+    message: detail,
+  });
 }
 
 /** Status-only classification, for bodies that carry no platform error code. */

@@ -25,6 +25,13 @@ export interface StoredTokens {
   refreshToken: string | null;
   /** When the current access token was obtained; Instagram's 24-hour rule is checked against it. */
   obtainedAt: Date;
+  /**
+   * Optional. Instagram's refresh answer names no account: with the stored id the client need not call
+   * GET /me to fill `TokenSet.externalId`.
+   */
+  externalId?: string;
+  /** Optional. Carried into the refreshed TokenSet when the platform does not restate the granted scopes. */
+  scopes?: string[];
 }
 
 export type RefreshOutcome =
@@ -37,7 +44,12 @@ export interface PlatformUsage {
   /** The highest of every reported percentage: pacing slows down as it approaches 100. */
   maxPercent: number;
   appUsage?: { callCount: number; totalTime: number; totalCputime: number };
-  businessUseCase?: { callCount: number; totalTime: number; totalCputime: number; regainAccessSeconds: number };
+  businessUseCase?: {
+    callCount: number;
+    totalTime: number;
+    totalCputime: number;
+    regainAccessSeconds: number;
+  };
 }
 
 export interface PlatformResult<T> {

@@ -39,7 +39,14 @@ export function readMetaError(body: unknown): MetaErrorInfo | null {
   const oauth = oauthHostErrorSchema.safeParse(body);
   if (oauth.success) {
     const { code, error_message } = oauth.data;
-    return { shape: 'oauth', code, subcode: null, message: error_message, isTransient: false, fbtraceId: null };
+    return {
+      shape: 'oauth',
+      code,
+      subcode: null,
+      message: error_message,
+      isTransient: false,
+      fbtraceId: null,
+    };
   }
   return null;
 }

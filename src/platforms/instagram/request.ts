@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { isPlatformError } from '../errors';
 import {
+  logFailures,
   malformedError,
   parseJsonLosslessly,
   parseRetryAfterMs,
@@ -34,7 +34,7 @@ export async function callInstagram<T extends z.ZodType>(
   call: InstagramCall,
   schema: T,
 ): Promise<InstagramReply<z.output<T>>> {
-  try {
+  return logFailures(transport, async () => {
     const response = await send(transport, call);
     const usage = parseUsageHeaders(response.headers);
     const body = parseJsonLosslessly(response.text);
@@ -50,10 +50,8 @@ export async function callInstagram<T extends z.ZodType>(
         secrets: call.secrets,
       });
     }
-    if (body === undefined) throw malformedError('instagram', call.endpoint, 'response body is not JSON', requestId);
+    if (body === undefined)
+      throw malformedError('instagram', call.endpoint, 'response body is not JSON', requestId);
     return { value: parseWithSchema('instagram', call.endpoint, schema, body, requestId), usage, requestId };
-  } catch (error) {
-    if (isPlatformError(error)) transport.logger.debug({ error: error.toJSON() }, 'platform call failed');
-    throw error;
-  }
+  });
 }

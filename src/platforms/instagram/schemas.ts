@@ -12,7 +12,9 @@ export const idString = z.union([z.string().min(1), z.number()]).transform(Strin
 const permissions = z
   .union([z.string(), z.array(z.string())])
   .optional()
-  .transform((value) => (Array.isArray(value) ? value : (value ?? '').split(',')).map((s) => s.trim()).filter(Boolean));
+  .transform((value) =>
+    (Array.isArray(value) ? value : (value ?? '').split(',')).map((s) => s.trim()).filter(Boolean),
+  );
 
 const shortLivedToken = z.object({ access_token: z.string().min(1), user_id: idString, permissions });
 
@@ -54,7 +56,9 @@ const mediaSchema = z.object({
   media_product_type: z.string().nullish(),
   media_url: z.string().nullish(),
   permalink: z.string().nullish(),
-  timestamp: z.string().refine((value) => !Number.isNaN(parseMetaTimestamp(value).getTime()), 'not a timestamp'),
+  timestamp: z
+    .string()
+    .refine((value) => !Number.isNaN(parseMetaTimestamp(value).getTime()), 'not a timestamp'),
   // Absent when the owner hides counts: report 0 rather than failing the whole page.
   like_count: countOrZero,
   comments_count: countOrZero,
