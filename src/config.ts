@@ -138,6 +138,9 @@ function isValidTimeZone(zone: string): boolean {
 
 export type Env = z.output<typeof envSchema>;
 
+/** Every variable the service reads (.env.example documents each one; a test keeps them in step). */
+export const ENV_VARIABLES = Object.keys(envSchema.shape) as (keyof Env)[];
+
 export interface Config {
   readonly env: Env['NODE_ENV'];
   readonly logLevel: Env['LOG_LEVEL'];
