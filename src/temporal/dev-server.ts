@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 /** Custom search attributes every socialsync workflow may carry (filterable in the Web UI and CLI). */
 export const SEARCH_ATTRIBUTES = { AccountId: 'Keyword', Platform: 'Keyword', TriggeredBy: 'Keyword' } as const;
@@ -19,6 +20,8 @@ export interface DevServerOptions {
   logFile?: string;
   namespace?: string;
   readyTimeoutMs?: number;
+  /** Own process group: a terminal Ctrl-C then reaches only the parent, which stops the server last. */
+  ownProcessGroup?: boolean;
 }
 
 export interface DevServer {
@@ -43,7 +46,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     args.push('--db-filename', options.dbFile);
   }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  const child = spawn(options.executable, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.executable, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup ?? false,
+  });
   const output = captureOutput(child, options.logFile);
   const address = `${ip}:${port}`;
   try {
@@ -60,8 +66,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 }
 
 async function startDownloadedDevServer(options: DevServerOptions): Promise<DevServer> {
-  // Loaded lazily: @temporalio/testing is only needed on machines that fall back to the SDK download.
-  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   try {
     const env = await TestWorkflowEnvironment.createLocal({
       server: {

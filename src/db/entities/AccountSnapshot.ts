@@ -1,4 +1,4 @@
-import { Entity, ManyToOne, Property, Unique } from '@mikro-orm/core';
+import { Entity, ManyToOne, Property, Unique, type Opt } from '@mikro-orm/core';
 import { BaseEntity } from './base';
 import { SocialAccount } from './SocialAccount';
 
@@ -14,17 +14,17 @@ export class AccountSnapshot extends BaseEntity {
   day!: string;
 
   @Property({ type: 'integer', default: 0 })
-  followers: number = 0;
+  followers: Opt<number> = 0;
 
   @Property({ type: 'integer', default: 0 })
-  following: number = 0;
+  following: Opt<number> = 0;
 
   @Property({ type: 'integer', default: 0 })
-  mediaCount: number = 0;
+  mediaCount: Opt<number> = 0;
 
   @Property({ type: 'integer', default: 0 })
-  postsSynced: number = 0;
+  postsSynced: Opt<number> = 0;
 
   @Property({ type: 'double', default: 0 })
-  engagementRate: number = 0;
+  engagementRate: Opt<number> = 0;
 }

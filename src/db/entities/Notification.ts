@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, Property, Unique } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, Property, Unique, type Opt } from '@mikro-orm/core';
 import { BaseEntity } from './base';
 import { User } from './User';
 
@@ -16,7 +16,7 @@ export class Notification extends BaseEntity {
 
   /** Ids, platform, error code, dates: never a token. */
   @Property({ type: 'json', default: '{}' })
-  payload: Record<string, unknown> = {};
+  payload: Opt<Record<string, unknown>> = {};
 
   /** Makes "notify once per incident" idempotent under activity retries, e.g. `reauth:<account>:<incident>`. */
   @Property({ type: 'string', length: 200, nullable: true })

@@ -1,4 +1,4 @@
-import { BigIntType, Entity, Index, ManyToOne, Property, Unique } from '@mikro-orm/core';
+import { BigIntType, Entity, Index, ManyToOne, Property, Unique, type Opt } from '@mikro-orm/core';
 import { BaseEntity } from './base';
 import { SocialAccount } from './SocialAccount';
 
@@ -30,10 +30,10 @@ export class Post extends BaseEntity {
   publishedAt!: Date;
 
   @Property({ type: 'integer', default: 0 })
-  likes: number = 0;
+  likes: Opt<number> = 0;
 
   @Property({ type: 'integer', default: 0 })
-  comments: number = 0;
+  comments: Opt<number> = 0;
 
   @Property({ type: 'integer', nullable: true })
   shares?: number | null;
@@ -42,5 +42,5 @@ export class Post extends BaseEntity {
   views?: number | null;
 
   @Property({ type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' })
-  lastSeenAt: Date = new Date();
+  lastSeenAt: Opt<Date> = new Date();
 }

@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, Property, Unique } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, Property, Unique, type Opt } from '@mikro-orm/core';
 import { BaseEntity } from './base';
 import { User } from './User';
 
@@ -29,7 +29,7 @@ export class SocialAccount extends BaseEntity {
   externalId!: string;
 
   @Property({ type: 'string', length: 200, default: '' })
-  username: string = '';
+  username: Opt<string> = '';
 
   @Property({ type: 'string', length: 300, nullable: true })
   displayName?: string | null;
@@ -54,13 +54,13 @@ export class SocialAccount extends BaseEntity {
   scopes?: string | null;
 
   @Enum({ items: () => ACCOUNT_STATUSES, nativeEnumName: 'account_status', default: 'active' })
-  status: AccountStatus = 'active';
+  status: Opt<AccountStatus> = 'active';
 
   @Property({ type: 'string', length: 100, nullable: true })
   lastErrorCode?: string | null;
 
   @Property({ type: 'integer', default: 0 })
-  consecutiveFailures: number = 0;
+  consecutiveFailures: Opt<number> = 0;
 
   /** Set when an incident (re-auth needed, expiry) opened; notifications are sent once per incident. */
   @Property({ type: 'datetime', columnType: 'timestamptz', nullable: true })
@@ -77,18 +77,18 @@ export class SocialAccount extends BaseEntity {
   lastSyncedAt?: Date | null;
 
   @Property({ type: 'integer', default: 0 })
-  followers: number = 0;
+  followers: Opt<number> = 0;
 
   @Property({ type: 'integer', default: 0 })
-  following: number = 0;
+  following: Opt<number> = 0;
 
   @Property({ type: 'integer', default: 0 })
-  mediaCount: number = 0;
+  mediaCount: Opt<number> = 0;
 
   /** Percent, see README "Engagement rate". */
   @Property({ type: 'double', default: 0 })
-  engagementRate: number = 0;
+  engagementRate: Opt<number> = 0;
 
   @Property({ type: 'integer', version: true, default: 1 })
-  version: number = 1;
+  version: Opt<number> = 1;
 }

@@ -1,4 +1,4 @@
-import { Entity, Enum, Property, Unique } from '@mikro-orm/core';
+import { Entity, Enum, Property, Unique, type Opt } from '@mikro-orm/core';
 import { BaseEntity } from './base';
 
 export const USER_ROLES = ['influencer', 'salon', 'admin'] as const;
@@ -12,7 +12,7 @@ export class User extends BaseEntity {
   email!: string;
 
   @Property({ type: 'string', length: 200, default: '' })
-  name: string = '';
+  name: Opt<string> = '';
 
   @Property({ type: 'string', hidden: true })
   passwordHash!: string;
@@ -21,7 +21,7 @@ export class User extends BaseEntity {
   role!: UserRole;
 
   @Property({ type: 'boolean', default: false })
-  verified: boolean = false;
+  verified: Opt<boolean> = false;
 
   /** One-time sign-up code, hashed; 10-minute life and a few tries. */
   @Property({ type: 'string', nullable: true, hidden: true })
@@ -31,5 +31,5 @@ export class User extends BaseEntity {
   otpExpiresAt?: Date | null;
 
   @Property({ type: 'integer', default: 0 })
-  otpAttempts: number = 0;
+  otpAttempts: Opt<number> = 0;
 }

@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from './config';
+import { startTsProcess, type ManagedProcess } from './dev/child-process';
+import { loadOrCreateDevSecrets } from './dev/dev-secrets';
+import { providePostgres } from './dev/provide-postgres';
+import { provideRedis } from './dev/provide-redis';
+import { httpOk, waitFor } from './dev/wait-for';
+import { startDevServer } from './temporal/dev-server';
+import { PROJECT_ROOT, readToolchain } from './tooling/toolchain';
+
+/**
+ * `npm run dev`: the whole service on embedded defaults. Starts (or reuses) PostgreSQL, Redis and a Temporal
+ * dev server with its Web UI and data in .data/, migrates, then runs the worker and the API as child
+ * processes. Ctrl-C stops everything it started, in reverse order; the next start reuses the data.
+ */
+interface Stoppable {
+  name: string;
+  stop(): Promise<void>;
+}
+
+const stack: Stoppable[] = [];
+let stopping = false;
+
+function say(message: string): void {
+  process.stdout.write(`[dev] ${message}\n`);
+}
+
+async function stopAll(exitCode: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    for (const item of stack.reverse()) {
+      say(`stopping ${item.name}`);
+      await item.stop().catch((error: unknown) => say(`${item.name} did not stop cleanly: ${String(error)}`));
+    }
+  }
+  process.exit(exitCode);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+  const dataDir = path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data');
+  const env: NodeJS.ProcessEnv = { ...loadOrCreateDevSecrets(dataDir), NODE_ENV: 'development', ...process.env, DATA_DIR: dataDir };
+
+  const [postgres, redis] = await Promise.all([providePostgres(env, dataDir), provideRedis(env)]);
+  stack.push({ name: 'PostgreSQL', stop: postgres.stop }, { name: 'Redis', stop: redis.stop });
+  say(`PostgreSQL: ${postgres.source}`);
+  say(redis.url ? `Redis: ${redis.source}` : 'Redis: none answering; API limiters use an in-process store (single API process only)');
+
+  const temporal = await provideTemporal(env, dataDir);
+  stack.push({ name: 'Temporal dev server', stop: temporal.stop });
+
+  Object.assign(env, {
+    DATABASE_URL: postgres.url,
+    ...(redis.url ? { REDIS_URL: redis.url } : { RATE_LIMIT_MEMORY_FALLBACK: 'true' }),
+    TEMPORAL_ADDRESS: temporal.address,
+  });
+  loadConfig(env); // fail here, once, with every bad variable named, before starting children
+  await runMigrations(env);
+
+  const worker = startTsProcess('worker', 'src/start-worker.ts', env);
+  const api = startTsProcess('api', 'src/start-api.ts', env);
+  stack.push(worker, api);
+  exitWhenAChildDies([worker, api]);
+  const apiUrl = `http://127.0.0.1:${env.PORT ?? 3000}`;
+  await waitFor('API', () => httpOk(`${apiUrl}/readyz`));
+  printSummary({ apiUrl, uiUrl: temporal.uiUrl, temporalAddress: temporal.address });
+}
+
+async function provideTemporal(env: NodeJS.ProcessEnv, dataDir: string) {
+  if (env.TEMPORAL_ADDRESS) {
+    say(`Temporal: ${env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS)`);
+    return { address: env.TEMPORAL_ADDRESS, uiUrl: null as string | null, stop: async () => undefined };
+  }
+  const toolchain = readToolchain();
+  const dbFile = path.join(dataDir, 'temporal', 'dev.sqlite');
+  fs.mkdirSync(path.dirname(dbFile), { recursive: true });
+  const port = Number(env.TEMPORAL_DEV_PORT ?? 7233);
+  if (!(await portIsFree(port))) {
+    throw new Error(`port ${port} is in use: stop that process, or set TEMPORAL_ADDRESS to use a running Temporal server`);
+  }
+  const server = await startDevServer({
+    executable: toolchain.temporalCli.path,
+    port,
+    uiPort: Number(env.TEMPORAL_UI_PORT ?? port + 1000),
+    dbFile,
+    logFile: path.join(dataDir, 'temporal', 'server.log'),
+    ownProcessGroup: true,
+  });
+  say(`Temporal: dev server ${server.address}, data in ${dbFile} (${toolchain.temporalCli.source})`);
+  return server;
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const server = net.createServer().once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function runMigrations(env: NodeJS.ProcessEnv): Promise<void> {
+  const migrate: ManagedProcess = startTsProcess('migrate', 'src/db/migrate.ts', env);
+  if ((await migrate.exited) !== 0) throw new Error('database migration failed (see [migrate] lines above)');
+}
+
+function exitWhenAChildDies(children: ManagedProcess[]): void {
+  for (const child of children) {
+    void child.exited.then((code) => {
+      if (stopping) return;
+      say(`${child.name} exited with code ${code}: stopping everything`);
+      void stopAll(1);
+    });
+  }
+}
+
+function printSummary({ apiUrl, uiUrl, temporalAddress }: { apiUrl: string; uiUrl: string | null; temporalAddress: string }): void {
+  const lines = [
+    '',
+    'socialsync is running:',
+    `  API            ${apiUrl}   (readiness: ${apiUrl}/readyz)`,
+    `  Temporal       ${temporalAddress}${uiUrl ? `   Web UI: ${uiUrl}` : ''}`,
+    '',
+    'Ctrl-C stops everything; the next `npm run dev` keeps the data in .data/.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+  void stopAll(1);
+});
