@@ -5,6 +5,10 @@ import type { Config } from '../src/config';
 import type { WorkerMetrics } from '../src/metrics/worker-metrics';
 import type { TokenCipher } from '../src/crypto/token-cipher';
 import type { Platform, PlatformClient } from '../src/platforms/types';
+import { createAccountActivities } from './accounts';
+import { createNotificationActivities } from './notifications';
+import { createTokenActivities } from './tokens';
+import { createTokenFleetActivities } from './tokens-fleet';
 
 /**
  * Everything activities may touch, passed in explicitly by the worker's composition root (no module-level
@@ -22,8 +26,13 @@ export interface ActivityDeps {
   now?: () => Date;
 }
 
-export function createActivities(_deps: ActivityDeps) {
-  return {};
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createTokenActivities(deps),
+    ...createTokenFleetActivities(deps),
+    ...createAccountActivities(deps),
+    ...createNotificationActivities(deps),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -97,6 +97,7 @@ const envSchema = z.object({
   REFRESH_CONCURRENCY: positiveInt.default(10),
   REFRESH_JIT_MARGIN_MINUTES: positiveInt.default(10),
   REFRESH_WARN_DAYS: positiveInt.default(7),
+  REFRESH_SPACING_MS: nonNegativeInt.default(100),
 
   SYNC_MIN_AGE_HOURS: z.coerce.number().min(0).default(12),
   SYNC_POSTS_LIMIT: positiveInt.max(100).default(25),
@@ -188,6 +189,8 @@ export interface Config {
     readonly concurrency: number;
     readonly jitMarginMinutes: number;
     readonly warnDays: number;
+    /** Durable timer between two refresh dispatches of a fleet run. */
+    readonly spacingMs: number;
   };
   readonly sync: {
     readonly minAgeHours: number;
@@ -292,6 +295,7 @@ function toConfig(e: Env): Config {
       concurrency: e.REFRESH_CONCURRENCY,
       jitMarginMinutes: e.REFRESH_JIT_MARGIN_MINUTES,
       warnDays: e.REFRESH_WARN_DAYS,
+      spacingMs: e.REFRESH_SPACING_MS,
     },
     sync: {
       minAgeHours: e.SYNC_MIN_AGE_HOURS,

@@ -9,6 +9,7 @@ import { bootOrExit, exitOnStartupFailure, onShutdownSignal } from './process/bo
 import { createRedis } from './redis/connection';
 import { connectWorkerConnection } from './temporal/connection';
 import { installTemporalRuntime } from './temporal/runtime';
+import { ensureSchedules } from './temporal/schedules';
 import { createTemporalWorker } from './temporal/worker';
 
 /** Composition root of the Temporal worker: the only place that opens its connections. */
@@ -39,7 +40,8 @@ async function main(): Promise<void> {
       maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
       shutdownGraceSeconds: config.worker.shutdownGraceSeconds,
     });
-    void client;
+    // After the worker exists (its bundle compiled): a schedule never fires into a queue nobody will poll.
+    await ensureSchedules(client, config, logger);
     onShutdownSignal(logger, async () => {
       // Stops polling; running activities get shutdownGraceSeconds to finish before cancellation.
       worker.shutdown();

@@ -1,0 +1,72 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { TokenCipherError } from '../src/crypto/token-cipher';
+import { isPlatformError, type PlatformError } from '../src/platforms/errors';
+import { PLATFORM_FAILURE_TYPES, TOKEN_UNREADABLE_FAILURE_TYPE } from '../workflows/shared';
+
+/** What an activity failure carries for the workflow: codes and ids, never a token or a URL. */
+export interface PlatformFailureDetails {
+  platform: string;
+  kind: string;
+  code: string;
+  endpoint: string;
+  httpStatus: number | null;
+  requestId: string | null;
+}
+
+/**
+ * The one place where errors become Temporal retry semantics (architecture habit 6):
+ * - auth_revoked, permission_missing, invalid_request: non-retryable, with an explicit `type` the workflow
+ *   branches on (only the user can fix the first two; the last is our bug and retrying cannot help);
+ * - rate_limited: retryable with `nextRetryDelay` = the platform's Retry-After, so the wait is a server-side
+ *   retry timer and no worker slot is held while waiting;
+ * - transient: retryable with the activity's exponential backoff;
+ * - an undecryptable stored token: non-retryable (a key configuration problem, not the user's);
+ * - anything else (database hiccup, lock timeout): rethrown as is, retried by the policy.
+ * Messages are built from codes only: a platform message might quote a token.
+ */
+export function toActivityFailure(error: unknown): unknown {
+  if (isPlatformError(error)) return platformFailure(error);
+  if (error instanceof TokenCipherError) {
+    return ApplicationFailure.create({
+      type: TOKEN_UNREADABLE_FAILURE_TYPE,
+      message: 'stored token cannot be decrypted with the configured keys',
+      nonRetryable: true,
+      details: [{ code: 'TOKEN_UNREADABLE' }],
+    });
+  }
+  return error;
+}
+
+function platformFailure(error: PlatformError): ApplicationFailure {
+  const details: PlatformFailureDetails = {
+    platform: error.platform,
+    kind: error.kind,
+    code: error.code,
+    endpoint: error.endpoint,
+    httpStatus: error.httpStatus,
+    requestId: error.requestId,
+  };
+  const message = `${error.platform} ${error.endpoint}: ${error.kind} (${error.code})`;
+  const type = PLATFORM_FAILURE_TYPES[error.kind];
+  switch (error.kind) {
+    case 'rate_limited':
+      return ApplicationFailure.create({
+        type,
+        message,
+        details: [details],
+        // No Retry-After: let the activity's backoff decide.
+        nextRetryDelay: error.retryAfterMs != null ? Math.max(error.retryAfterMs, 1) : undefined,
+      });
+    case 'transient':
+      return ApplicationFailure.create({ type, message, details: [details] });
+    default:
+      return ApplicationFailure.create({ type, message, details: [details], nonRetryable: true });
+  }
+}
+
+/** The error code a failure carries (activity side), for attempt rows and metrics. */
+export function errorCodeOf(error: unknown): string {
+  if (isPlatformError(error)) return error.code;
+  if (error instanceof TokenCipherError) return 'TOKEN_UNREADABLE';
+  return 'INTERNAL';
+}

@@ -1,0 +1,154 @@
+import {
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { RefreshFleetSettings } from '../activities/tokens-fleet';
+import { refreshAccountTokenDurably } from './refresh-account';
+import {
+  progressQuery,
+  type RefreshAccountOutcome,
+  type RefreshExpiringTokensInput,
+  type RefreshExpiringTokensResult,
+  type RefreshFleetCarriedState,
+  type RefreshFleetCounters,
+  type RefreshFleetProgress,
+} from './shared';
+
+const { getRefreshFleetSettings, findAccountsDueForRefresh, countAccountsByStatus } = proxyActivities<
+  Pick<Activities, 'getRefreshFleetSettings' | 'findAccountsDueForRefresh' | 'countAccountsByStatus'>
+>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
+});
+
+/** 100 ids a page: a small activity result, a handful of pages per run. */
+const DEFAULT_PAGE_SIZE = 100;
+/**
+ * About 10-15 history events per account (activity, timer, workflow tasks): 500 accounts keep a run near
+ * 7,500 events, far below the 51,200-event limit, and replay after a worker restart stays cheap.
+ */
+const DEFAULT_ACCOUNTS_PER_RUN = 500;
+/** Pending activities per workflow should stay in the low hundreds (stack-notes.md). */
+const MAX_CONCURRENCY = 200;
+
+type ResolvedInput = Required<Omit<RefreshExpiringTokensInput, 'carried' | 'triggeredBy'>> &
+  Pick<RefreshExpiringTokensInput, 'triggeredBy'>;
+
+const OUTCOME_COUNTER: Record<RefreshAccountOutcome, keyof RefreshFleetCounters> = {
+  refreshed: 'refreshed',
+  skipped: 'skipped',
+  not_due: 'notDue',
+  reauth_required: 'reauthRequired',
+  expired: 'expired',
+  failed: 'failed',
+};
+
+/**
+ * The fleet run: pages through active accounts whose access token expires within the window and refreshes
+ * each through the serialised per-account path, with bounded concurrency and a durable timer between two
+ * dispatches. Counters and the cursor survive continue-as-new, so any fleet size fits the history limits.
+ */
+export async function refreshExpiringTokensWorkflow(input: RefreshExpiringTokensInput = {}): Promise<RefreshExpiringTokensResult> {
+  const options = await resolveInput(input);
+  const state: RefreshFleetCarriedState = input.carried ?? {
+    startedAt: new Date().toISOString(),
+    cutoff: '',
+    asOf: '',
+    cursor: null,
+    counters: { considered: 0, refreshed: 0, skipped: 0, notDue: 0, reauthRequired: 0, expired: 0, failed: 0 },
+    run: 1,
+  };
+  let inFlight = 0;
+  let done = false;
+  setHandler(progressQuery, (): RefreshFleetProgress => ({
+    ...state.counters,
+    inFlight,
+    startedAt: state.startedAt,
+    cutoff: state.cutoff || null,
+    run: state.run,
+    windowDays: options.windowDays,
+    concurrency: options.concurrency,
+    done,
+  }));
+
+  const refreshOne = async (accountId: string): Promise<void> => {
+    try {
+      const result = await refreshAccountTokenDurably({
+        accountId,
+        trigger: 'fleet',
+        onlyIfExpiresWithinMinutes: options.windowDays * 24 * 60,
+        notRefreshedSince: state.asOf,
+      });
+      state.counters[OUTCOME_COUNTER[result.outcome]]++;
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      // Only a bug gets here (the helper returns every platform outcome): count it, keep the fleet going.
+      state.counters.failed++;
+      log.error('account refresh crashed', { accountId, error: (error as Error).message });
+    } finally {
+      inFlight--;
+    }
+  };
+
+  let dispatchedThisRun = 0;
+  for (;;) {
+    const page = await findAccountsDueForRefresh({
+      cutoff: state.cutoff || undefined,
+      windowDays: options.windowDays,
+      after: state.cursor,
+      limit: options.pageSize,
+    });
+    state.cutoff = page.cutoff;
+    state.asOf ||= page.asOf;
+    for (const account of page.accounts) {
+      await condition(() => inFlight < options.concurrency);
+      inFlight++;
+      state.counters.considered++;
+      dispatchedThisRun++;
+      state.cursor = { id: account.id };
+      void refreshOne(account.id);
+      if (options.spacingMs > 0) await sleep(options.spacingMs);
+      if (dispatchedThisRun >= options.accountsPerRun || workflowInfo().continueAsNewSuggested) {
+        // Drain first: the next run starts after the cursor, so every dispatched account must be finished.
+        await condition(() => inFlight === 0);
+        return continueAsNew<typeof refreshExpiringTokensWorkflow>({ ...options, carried: { ...state, run: state.run + 1 } });
+      }
+    }
+    if (page.accounts.length < options.pageSize) break;
+  }
+  await condition(() => inFlight === 0);
+  await countAccountsByStatus();
+  done = true;
+  const finishedAt = new Date();
+  const result: RefreshExpiringTokensResult = {
+    ...state.counters,
+    startedAt: state.startedAt,
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - Date.parse(state.startedAt),
+    runs: state.run,
+    windowDays: options.windowDays,
+  };
+  log.info('token refresh fleet run finished', { ...result });
+  return result;
+}
+
+/** Per-run options win; configuration fills the rest (read once, then carried across continue-as-new). */
+async function resolveInput(input: RefreshExpiringTokensInput): Promise<ResolvedInput> {
+  const needsSettings = input.windowDays === undefined || input.concurrency === undefined || input.spacingMs === undefined;
+  const settings: Partial<RefreshFleetSettings> = needsSettings ? await getRefreshFleetSettings() : {};
+  return {
+    windowDays: input.windowDays ?? settings.windowDays!,
+    concurrency: Math.min(Math.max(1, input.concurrency ?? settings.concurrency!), MAX_CONCURRENCY),
+    spacingMs: input.spacingMs ?? settings.spacingMs!,
+    pageSize: input.pageSize ?? DEFAULT_PAGE_SIZE,
+    accountsPerRun: input.accountsPerRun ?? DEFAULT_ACCOUNTS_PER_RUN,
+    triggeredBy: input.triggeredBy,
+  };
+}
