@@ -3,11 +3,13 @@ import { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { createTokenCipher } from './crypto/token-cipher';
 import { openOrm } from './db/orm';
+import { startMetricsServer } from './metrics/metrics-server';
 import { createWorkerMetrics } from './metrics/worker-metrics';
 import { createPlatformClients } from './platforms';
 import { bootOrExit, exitOnStartupFailure, onShutdownSignal } from './process/boot';
 import { createRedis } from './redis/connection';
 import { connectWorkerConnection } from './temporal/connection';
+import { findFreePort } from './temporal/dev-server';
 import { installTemporalRuntime } from './temporal/runtime';
 import { ensureSchedules } from './temporal/schedules';
 import { createTemporalWorker } from './temporal/worker';
@@ -16,12 +18,15 @@ import { createTemporalWorker } from './temporal/worker';
 async function main(): Promise<void> {
   const { config, logger } = bootOrExit('socialsync-worker');
   try {
-    installTemporalRuntime({ metricsPort: config.worker.metricsPort, logger });
+    const metricsEnabled = config.worker.metricsPort > 0;
+    const sdkMetricsPort = metricsEnabled ? await findFreePort('127.0.0.1') : null;
+    installTemporalRuntime({ sdkMetricsPort, logger });
     const orm = await openOrm({ databaseUrl: config.databaseUrl, poolMax: 30 });
     const redis = createRedis({ url: config.redis.url });
     redis.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
     const connection = await connectWorkerConnection(config.temporal);
     const client = new Client({ connection, namespace: config.temporal.namespace });
+    const metrics = createWorkerMetrics();
     const activities = createActivities({
       config,
       logger,
@@ -29,7 +34,7 @@ async function main(): Promise<void> {
       redis,
       cipher: createTokenCipher(config.encryption),
       platforms: createPlatformClients(config, { logger }),
-      metrics: createWorkerMetrics(),
+      metrics,
     });
     const worker = await createTemporalWorker({
       connection,
@@ -42,13 +47,24 @@ async function main(): Promise<void> {
     });
     // After the worker exists (its bundle compiled): a schedule never fires into a queue nobody will poll.
     await ensureSchedules(client, config, logger);
+    if (config.notifications.webhookUrl && !config.notifications.webhookSecret) {
+      logger.warn('NOTIFY_WEBHOOK_URL is set without NOTIFY_WEBHOOK_SECRET: notification webhooks are sent unsigned');
+    }
+    const metricsServer = metricsEnabled
+      ? await startMetricsServer({
+          port: config.worker.metricsPort,
+          registry: metrics.registry,
+          sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`,
+          logger,
+        })
+      : null;
     onShutdownSignal(logger, async () => {
       // Stops polling; running activities get shutdownGraceSeconds to finish before cancellation.
       worker.shutdown();
     });
     logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
     await worker.run();
-    await Promise.allSettled([orm.close(), redis.quit(), connection.close()]);
+    await Promise.allSettled([orm.close(), redis.quit(), connection.close(), metricsServer?.close()]);
     logger.info('worker stopped');
     process.exit(0);
   } catch (error) {

@@ -10,16 +10,17 @@ const PINO_LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error
 };
 
 /**
- * Must run before any worker or NativeConnection is created: it installs the SDK's Prometheus exporter
- * (Temporal runtime metrics on the worker's /metrics port) and routes the SDK's logs into pino.
+ * Must run before any worker or NativeConnection is created: it installs the SDK's Prometheus exporter and
+ * routes the SDK's logs into pino. The exporter listens on an internal 127.0.0.1 address only; the worker's
+ * public /metrics (src/metrics/metrics-server.ts) serves its text next to socialsync's own series.
  */
-export function installTemporalRuntime({ metricsPort, logger }: { metricsPort: number; logger: Logger }): void {
+export function installTemporalRuntime({ sdkMetricsPort, logger }: { sdkMetricsPort: number | null; logger: Logger }): void {
   Runtime.install({
     logger: new DefaultLogger('WARN', ({ level, message, meta }) => {
       logger[PINO_LEVELS[level]]({ ...meta, source: 'temporal-sdk' }, message);
     }),
-    telemetryOptions: metricsPort
-      ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } }
+    telemetryOptions: sdkMetricsPort
+      ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}` } } }
       : undefined,
   });
 }
