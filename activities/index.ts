@@ -7,6 +7,7 @@ import type { TokenCipher } from '../src/crypto/token-cipher';
 import type { Platform, PlatformClient } from '../src/platforms/types';
 import { createAccountActivities } from './accounts';
 import { createNotificationActivities } from './notifications';
+import { createSyncActivities } from './sync';
 import { createTokenActivities } from './tokens';
 import { createTokenFleetActivities } from './tokens-fleet';
 
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTokenFleetActivities(deps),
     ...createAccountActivities(deps),
     ...createNotificationActivities(deps),
+    ...createSyncActivities(deps),
   };
 }
 

@@ -5,3 +5,5 @@ export {};
 export * from './notify';
 export * from './refresh-account';
 export * from './refresh-expiring-tokens';
+export * from './sync-account';
+export * from './sync-all-accounts';

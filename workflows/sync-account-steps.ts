@@ -1,0 +1,192 @@
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, sleep } from '@temporalio/workflow';
+import type { SyncActivities, SyncAccountActivityResult, SyncFailureDetails } from '../activities/sync';
+import type { Platform, SyncAccountProgress, SyncAccountResult } from './shared';
+import { notifyAccountReauthRequired } from './notify';
+import { refreshAccountTokenDurably } from './refresh-account';
+
+/**
+ * One account's sync as a loop over the syncAccount activity, shared by syncAccountWorkflow (on demand) and
+ * syncAllAccountsWorkflow (the fleet). Every wait is a durable timer taken between activity attempts, so no
+ * worker slot is held while a budget refills, a platform throttles, or another sync holds the account.
+ */
+
+const { syncAccount } = proxyActivities<SyncActivities>({
+  // Three platform calls of at most PLATFORM_TIMEOUT_MS (10 s) plus one transaction fit with room to spare.
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  // Transient platform errors: 1 s, 2 s, 4 s, then the account counts as failed and the next run retries it.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 4 },
+});
+
+/** An on-demand sync waits this long between looks at an account another sync holds (a sync takes ~0.1-1 s). */
+export const BUSY_RECHECK_MS = 2_000;
+/** Waits of any kind before the account is given up as failed (retried by the next run). */
+const MAX_ROUNDS = 50;
+/** The fleet does not keep an account waiting longer than this for its own throttle (Meta BUC can say 1 h). */
+const MAX_ACCOUNT_WAIT_MS = 10 * 60_000;
+
+export interface AccountSyncOptions {
+  accountId: string;
+  /** Known by the fleet from its page; learned from the first result otherwise. */
+  platform?: Platform;
+  /** Fleet runs: skip the account if someone synced it at or after this instant. */
+  dueBefore?: string;
+  /** On demand: wait for a sync that holds the account; fleet: skip it (it is being synced right now). */
+  waitWhenBusy: boolean;
+  /** The fleet's pacing turn before each attempt after the first (the fleet paces the first itself). */
+  beforeRetry?: (platform: Platform | undefined) => Promise<void>;
+  /** The fleet pauses the whole platform (its beforeRetry then waits); without it, this account sleeps. */
+  onPlatformPaused?: (platform: Platform, waitMs: number) => void;
+  onStage?: (stage: SyncAccountProgress['stage'], rateLimitedUntil: string | null) => void;
+  onPlatformKnown?: (platform: Platform) => void;
+}
+
+interface LoopState {
+  platform: Platform | undefined;
+  skipTokenCheck: boolean;
+  forcedRefreshDone: boolean;
+}
+
+export async function syncOneAccount(options: AccountSyncOptions): Promise<SyncAccountResult> {
+  const state: LoopState = { platform: options.platform, skipTokenCheck: false, forcedRefreshDone: false };
+  const { accountId } = options;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    if (round > 0) await options.beforeRetry?.(state.platform);
+    options.onStage?.('syncing', null);
+    const attempt = await attemptSync(options, state);
+    if ('final' in attempt) return attempt.final;
+    const result = attempt.result;
+    if (result.platform && result.platform !== state.platform) {
+      state.platform = result.platform;
+      options.onPlatformKnown?.(result.platform);
+    }
+    const final = await handleResult(options, state, result);
+    if (final) return final;
+  }
+  return { accountId, platform: state.platform, outcome: 'failed', errorCode: 'SYNC_GAVE_UP_WAITING' };
+}
+
+async function attemptSync(
+  options: AccountSyncOptions,
+  state: LoopState,
+): Promise<{ result: SyncAccountActivityResult } | { final: SyncAccountResult }> {
+  try {
+    const result = await syncAccount({
+      accountId: options.accountId,
+      dueBefore: options.dueBefore,
+      skipTokenCheck: state.skipTokenCheck || undefined,
+    });
+    return { result };
+  } catch (error) {
+    const errorCode = failureCode(error);
+    return { final: { accountId: options.accountId, platform: state.platform, outcome: 'failed', errorCode } };
+  }
+}
+
+/** null: loop again (after any wait already taken); otherwise the account's final result. */
+async function handleResult(
+  options: AccountSyncOptions,
+  state: LoopState,
+  result: SyncAccountActivityResult,
+): Promise<SyncAccountResult | null> {
+  const { accountId } = options;
+  switch (result.kind) {
+    case 'synced':
+      return {
+        accountId,
+        platform: result.platform,
+        outcome: 'synced',
+        postsSynced: result.postsSynced,
+        followers: result.followers,
+        engagementRate: result.engagementRate,
+      };
+    case 'skipped':
+      return { accountId, platform: result.platform ?? undefined, outcome: 'skipped', skippedReason: result.reason };
+    case 'busy':
+      if (!options.waitWhenBusy) return { accountId, platform: result.platform, outcome: 'skipped', skippedReason: 'sync_in_progress' };
+      await waitFor(options, BUSY_RECHECK_MS);
+      return null;
+    case 'rate_limited':
+      return handleRateLimited(options, result);
+    case 'needs_token_refresh':
+      return refreshBeforeSync(options, state, result.marginMinutes);
+    case 'auth_revoked':
+      return handleAuthRevoked(options, state, result.platform, result.errorCode);
+  }
+}
+
+async function handleRateLimited(
+  options: AccountSyncOptions,
+  result: Extract<SyncAccountActivityResult, { kind: 'rate_limited' }>,
+): Promise<SyncAccountResult | null> {
+  if (result.scope === 'platform' && options.onPlatformPaused) {
+    options.onPlatformPaused(result.platform, result.waitMs);
+    return null;
+  }
+  if (result.waitMs > MAX_ACCOUNT_WAIT_MS && !options.waitWhenBusy) {
+    return { accountId: options.accountId, platform: result.platform, outcome: 'failed', errorCode: 'RATE_LIMITED' };
+  }
+  await waitFor(options, result.waitMs);
+  return null;
+}
+
+async function refreshBeforeSync(
+  options: AccountSyncOptions,
+  state: LoopState,
+  marginMinutes: number,
+): Promise<SyncAccountResult | null> {
+  options.onStage?.('refreshing_token', null);
+  const refresh = await refreshAccountTokenDurably({ accountId: options.accountId, trigger: 'jit', onlyIfExpiresWithinMinutes: marginMinutes });
+  if (refresh.outcome === 'reauth_required' || refresh.outcome === 'expired') {
+    return { accountId: options.accountId, platform: state.platform, outcome: 'reauth_required', errorCode: refresh.errorCode };
+  }
+  // Refreshed, not due (someone just did it), or failed while the token still lives a few minutes: sync now.
+  state.skipTokenCheck = true;
+  return null;
+}
+
+/**
+ * TikTok access tokens live hours and can die early: one forced refresh through the serialized refresh path,
+ * then the sync again; still refused (or Instagram, whose token cannot be refreshed once invalid) ->
+ * reauth_required and the owner notified, through the refresh issue's path.
+ */
+async function handleAuthRevoked(
+  options: AccountSyncOptions,
+  state: LoopState,
+  platform: Platform,
+  errorCode: string,
+): Promise<SyncAccountResult | null> {
+  const { accountId } = options;
+  if (platform === 'tiktok' && !state.forcedRefreshDone && errorCode !== 'TOKEN_MISSING') {
+    state.forcedRefreshDone = true;
+    options.onStage?.('refreshing_token', null);
+    const refresh = await refreshAccountTokenDurably({ accountId, trigger: 'jit' });
+    if (refresh.outcome === 'refreshed') {
+      state.skipTokenCheck = true;
+      return null;
+    }
+    if (refresh.outcome === 'reauth_required' || refresh.outcome === 'expired')
+      return { accountId, platform, outcome: 'reauth_required', errorCode: refresh.errorCode ?? errorCode };
+    if (refresh.outcome === 'failed') return { accountId, platform, outcome: 'failed', errorCode: refresh.errorCode ?? errorCode };
+  }
+  options.onStage?.('notifying', null);
+  await notifyAccountReauthRequired(accountId, errorCode);
+  return { accountId, platform, outcome: 'reauth_required', errorCode };
+}
+
+async function waitFor(options: AccountSyncOptions, ms: number): Promise<void> {
+  options.onStage?.('waiting_for_budget', new Date(Date.now() + ms).toISOString());
+  await sleep(ms);
+}
+
+/** The activity's error code (details of its ApplicationFailure), a timeout, or the failure type. */
+function failureCode(error: unknown): string {
+  if (!(error instanceof ActivityFailure)) throw error;
+  const cause = error.cause;
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as Partial<SyncFailureDetails> | undefined;
+    return details?.errorCode ?? cause.type ?? 'SYNC_FAILED';
+  }
+  if (cause instanceof TimeoutFailure) return 'SYNC_TIMEOUT';
+  return 'SYNC_FAILED';
+}

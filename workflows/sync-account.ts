@@ -1,0 +1,51 @@
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ACCOUNT_ID_SEARCH_ATTRIBUTE,
+  PLATFORM_SEARCH_ATTRIBUTE,
+  TRIGGERED_BY_SEARCH_ATTRIBUTE,
+  progressQuery,
+  type SyncAccountInput,
+  type SyncAccountProgress,
+  type SyncAccountResult,
+} from './shared';
+import { syncOneAccount } from './sync-account-steps';
+
+/**
+ * One account's sync on demand (API, admin, CLI), id makeSyncAccountWorkflowId(accountId): starters use
+ * workflowIdConflictPolicy USE_EXISTING, so a second start while it runs returns this run. The fleet never
+ * syncs the account at the same time: both take the account's lease inside the syncAccount activity, and
+ * this workflow waits (durably) while the fleet holds it.
+ */
+export async function syncAccountWorkflow(input: SyncAccountInput): Promise<SyncAccountResult> {
+  const progress: SyncAccountProgress = { accountId: input.accountId, stage: 'starting', rateLimitedUntil: null, result: null };
+  setHandler(progressQuery, () => progress);
+  tagMissingSearchAttributes(input);
+
+  const result = await syncOneAccount({
+    accountId: input.accountId,
+    waitWhenBusy: true,
+    onStage: (stage, rateLimitedUntil) => {
+      progress.stage = stage;
+      progress.rateLimitedUntil = rateLimitedUntil;
+    },
+    onPlatformKnown: (platform) => {
+      if (!workflowInfo().typedSearchAttributes.get(PLATFORM_SEARCH_ATTRIBUTE))
+        upsertSearchAttributes([{ key: PLATFORM_SEARCH_ATTRIBUTE, value: platform }]);
+    },
+  });
+  progress.stage = 'done';
+  progress.rateLimitedUntil = null;
+  progress.result = result;
+  return result;
+}
+
+/** Starters set all three; a run started from the CLI with only JSON input still becomes filterable. */
+function tagMissingSearchAttributes(input: SyncAccountInput): void {
+  const present = workflowInfo().typedSearchAttributes;
+  const updates: SearchAttributeUpdatePair[] = [];
+  if (!present.get(ACCOUNT_ID_SEARCH_ATTRIBUTE)) updates.push({ key: ACCOUNT_ID_SEARCH_ATTRIBUTE, value: input.accountId });
+  if (!present.get(TRIGGERED_BY_SEARCH_ATTRIBUTE) && input.triggeredBy)
+    updates.push({ key: TRIGGERED_BY_SEARCH_ATTRIBUTE, value: input.triggeredBy });
+  if (updates.length > 0) upsertSearchAttributes(updates);
+}

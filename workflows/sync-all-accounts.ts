@@ -1,0 +1,170 @@
+import { condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { DueAccount, SyncActivities } from '../activities/sync';
+import {
+  PLATFORM_SEARCH_ATTRIBUTE,
+  TRIGGERED_BY_SEARCH_ATTRIBUTE,
+  progressQuery,
+  type SyncAccountResult,
+  type SyncAllAccountsInput,
+  type SyncAllAccountsResult,
+  type SyncFleetContinuation,
+  type Platform,
+  type SyncFleetProgress,
+} from './shared';
+import { syncOneAccount } from './sync-account-steps';
+import { DispatchPacer } from './sync-pacer';
+
+const { getSyncSettings, listAccountsDueForSync } = proxyActivities<SyncActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+const DEFAULT_PAGE_SIZE = 200;
+/**
+ * ~7-9 history events per account (activity scheduled/started/completed, its share of workflow tasks and
+ * pacing timers): 1,000 accounts stay near 9,000 events, far from the 51,200 limit.
+ */
+const DEFAULT_ACCOUNTS_PER_RUN = 1_000;
+/** Pending activities per workflow must stay in the hundreds (stack-notes.md). */
+const MAX_CONCURRENCY = 300;
+const MAX_FAILURES_KEPT = 50;
+
+/**
+ * The fleet run: pages through active accounts not synced for minAgeHours and syncs each once, with bounded
+ * concurrency and budget-paced dispatch, as activities (not child workflows: the dev server runs tens of
+ * workflows a second but hundreds of activities). Continues as new every maxAccountsPerRun accounts (or when
+ * Temporal suggests it) with its cursor and counters, so progress carries over and history stays bounded.
+ */
+export async function syncAllAccountsWorkflow(input: SyncAllAccountsInput = {}): Promise<SyncAllAccountsResult> {
+  const settings = await getSyncSettings();
+  const carried = input.continuation ?? startFresh(input.minAgeHours ?? settings.minAgeHours);
+  const concurrency = clamp(input.concurrency ?? settings.concurrency, 1, MAX_CONCURRENCY);
+  const pageSize = clamp(input.pageSize ?? DEFAULT_PAGE_SIZE, 1, 1_000);
+  const accountsPerRun = Math.max(input.maxAccountsPerRun ?? DEFAULT_ACCOUNTS_PER_RUN, pageSize);
+  const pacer = new DispatchPacer({ accountsPerMinute: settings.accountsPerMinute, minSpacingMs: settings.minSpacingMs });
+  const state = { ...carried, counters: { ...carried.counters }, failures: [...carried.failures] };
+  let inFlight = 0;
+  let allFound = false;
+
+  setHandler(progressQuery, (): SyncFleetProgress => ({
+    ...state.counters,
+    inFlight,
+    rateLimitedUntil: pacer.rateLimitedUntil(),
+    startedAt: state.startedAt,
+    platform: input.platform ?? null,
+    runs: state.runsBefore + 1,
+    allFound,
+  }));
+  if (!input.continuation) tagMissingSearchAttributes(input);
+
+  const record = (result: SyncAccountResult) => {
+    recordResult(state, result);
+    inFlight--;
+  };
+  const dispatch = (account: DueAccount) => {
+    inFlight++;
+    void syncOneAccount({
+      accountId: account.id,
+      platform: account.platform,
+      dueBefore: state.dueBefore,
+      waitWhenBusy: false,
+      beforeRetry: (platform) => pacer.waitTurn(platform ?? account.platform),
+      onPlatformPaused: (platform, ms) => pacer.pause(platform, ms),
+    }).then(record);
+  };
+
+  // One queue and one dispatcher per platform: a TikTok account waiting for its budget never holds up the
+  // Instagram accounts behind it (mixed fleets would otherwise run at TikTok's pace).
+  const queues: Record<Platform, DueAccount[]> = { instagram: [], tiktok: [] };
+  let pagingDone = false;
+  const dispatcher = async (platform: Platform) => {
+    for (;;) {
+      await condition(() => queues[platform].length > 0 || pagingDone);
+      if (queues[platform].length === 0) return;
+      await condition(() => inFlight < concurrency);
+      await pacer.waitTurn(platform);
+      dispatch(queues[platform].shift()!);
+    }
+  };
+  const dispatchers = Promise.all([dispatcher('instagram'), dispatcher('tiktok')]);
+
+  const inScope: Platform[] = input.platform ? [input.platform] : ['instagram', 'tiktok'];
+  let fetchedThisRun = 0;
+  const lowWater = Math.max(1, Math.floor(pageSize / 4));
+  while (!allFound && fetchedThisRun < accountsPerRun && !workflowInfo().continueAsNewSuggested) {
+    // Read ahead while some platform is about to run dry; paced platforms build a backlog of at most one run.
+    await condition(() => Math.min(...inScope.map((platform) => queues[platform].length)) < lowWater);
+    const page = await listAccountsDueForSync({ dueBefore: state.dueBefore, after: state.cursor, limit: pageSize, platform: input.platform });
+    state.counters.found += page.length;
+    fetchedThisRun += page.length;
+    if (page.length < pageSize) allFound = true;
+    if (page.length > 0) state.cursor = page[page.length - 1].id;
+    for (const account of page) queues[account.platform].push(account);
+  }
+  pagingDone = true;
+  await dispatchers;
+  // Every account read in this run finishes in it: only the cursor and the counters cross continue-as-new.
+  await condition(() => inFlight === 0);
+  if (!allFound) {
+    await continueAsNew<typeof syncAllAccountsWorkflow>({
+      ...input,
+      continuation: { ...state, runsBefore: state.runsBefore + 1 },
+    });
+  }
+  return summarize(state);
+}
+
+function startFresh(minAgeHours: number): SyncFleetContinuation {
+  const now = Date.now();
+  return {
+    startedAt: new Date(now).toISOString(),
+    dueBefore: new Date(now - minAgeHours * 3_600_000).toISOString(),
+    cursor: null,
+    counters: { found: 0, done: 0, succeeded: 0, failed: 0, skipped: 0, reauthRequired: 0 },
+    failures: [],
+    runsBefore: 0,
+  };
+}
+
+function recordResult(state: SyncFleetContinuation, result: SyncAccountResult): void {
+  const counters = state.counters;
+  counters.done++;
+  if (result.outcome === 'synced') counters.succeeded++;
+  else if (result.outcome === 'skipped') counters.skipped++;
+  else if (result.outcome === 'reauth_required') counters.reauthRequired++;
+  else {
+    counters.failed++;
+    if (state.failures.length < MAX_FAILURES_KEPT)
+      state.failures.push({ accountId: result.accountId, errorCode: result.errorCode ?? 'SYNC_FAILED' });
+  }
+}
+
+function summarize(state: SyncFleetContinuation): SyncAllAccountsResult {
+  const finishedAt = Date.now();
+  const durationMs = finishedAt - Date.parse(state.startedAt);
+  return {
+    ...state.counters,
+    startedAt: state.startedAt,
+    finishedAt: new Date(finishedAt).toISOString(),
+    durationMs,
+    accountsPerSecond: durationMs > 0 ? Math.round((state.counters.done / durationMs) * 1_000_000) / 1000 : 0,
+    runs: state.runsBefore + 1,
+    failures: state.failures,
+  };
+}
+
+/** A schedule sets TriggeredBy itself; runs started with plain JSON input get it (and Platform) here. */
+function tagMissingSearchAttributes(input: SyncAllAccountsInput): void {
+  const present = workflowInfo().typedSearchAttributes;
+  const updates: SearchAttributeUpdatePair[] = [];
+  if (!present.get(TRIGGERED_BY_SEARCH_ATTRIBUTE) && input.triggeredBy)
+    updates.push({ key: TRIGGERED_BY_SEARCH_ATTRIBUTE, value: input.triggeredBy });
+  if (!present.get(PLATFORM_SEARCH_ATTRIBUTE) && input.platform)
+    updates.push({ key: PLATFORM_SEARCH_ATTRIBUTE, value: input.platform });
+  if (updates.length > 0) upsertSearchAttributes(updates);
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(Math.max(Math.floor(value), min), max);
+}
