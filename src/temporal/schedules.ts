@@ -10,9 +10,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import {
   makeRefreshExpiringTokensWorkflowId,
+  makeSyncAllAccountsWorkflowId,
   SCHEDULE_IDS,
   TRIGGERED_BY_SEARCH_ATTRIBUTE,
   type RefreshExpiringTokensInput,
+  type SyncAllAccountsInput,
 } from '../../workflows/shared';
 
 /**
@@ -44,8 +46,22 @@ export function tokenRefreshSchedule(config: Config): ScheduleDefinition {
   };
 }
 
-/** One line per schedule; data sync adds its factory here. */
-export const SCHEDULE_DEFINITIONS: readonly ScheduleDefinitionFactory[] = [tokenRefreshSchedule];
+/** DATA_SYNC_CRON (03:00, an hour after the token refresh, so the night's syncs run on fresh tokens). */
+export function dataSyncSchedule(config: Config): ScheduleDefinition {
+  const input: SyncAllAccountsInput = { triggeredBy: 'schedule' };
+  return {
+    scheduleId: SCHEDULE_IDS.dataSync,
+    description: 'Sync every active account not synced for SYNC_MIN_AGE_HOURS (syncAllAccountsWorkflow)',
+    cron: config.schedules.dataSyncCron,
+    workflowType: 'syncAllAccountsWorkflow',
+    workflowId: makeSyncAllAccountsWorkflowId(),
+    // Minimum age, concurrency and budgets are read from the worker's configuration at run time.
+    args: [input],
+  };
+}
+
+/** One line per schedule. */
+export const SCHEDULE_DEFINITIONS: readonly ScheduleDefinitionFactory[] = [tokenRefreshSchedule, dataSyncSchedule];
 
 export interface EnsureSchedulesOptions {
   /** Prefixes schedule and workflow ids (tests on a shared dev server); production uses none. */
