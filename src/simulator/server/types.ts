@@ -1,0 +1,94 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AccountStore } from '../accounts/store';
+import type { SimClock } from '../core/clock';
+import type { EndpointFamily, EndpointId } from '../core/endpoints';
+import type { FaultInjector } from '../core/faults';
+import type { SimulatorSettings } from '../core/options';
+import type { QuotaBook } from '../core/quotas';
+import type { Random } from '../core/random';
+import type { Outcome, RequestLog } from '../core/request-log';
+import type { InstagramTokenStore } from '../instagram/tokens';
+import type { TikTokTokenStore } from '../tiktok/tokens';
+
+export interface SimulatorUrls {
+  instagramGraphUrl: string;
+  instagramOauthUrl: string;
+  instagramAuthorizeUrl: string;
+  tiktokApiUrl: string;
+  tiktokAuthorizeUrl: string;
+  controlUrl: string;
+}
+
+/** Everything the simulated platforms share; one per simulator. */
+export interface SimState {
+  settings: SimulatorSettings;
+  clock: SimClock;
+  accounts: AccountStore;
+  instagramTokens: InstagramTokenStore;
+  tiktokTokens: TikTokTokenStore;
+  quotas: QuotaBook;
+  faults: FaultInjector;
+  log: RequestLog;
+  random: Random;
+  /** Known once listening: paging.next and redirects need absolute URLs. */
+  urls: SimulatorUrls | null;
+}
+
+export interface SimRequest {
+  method: string;
+  /** Path inside the simulated host: mount point and Graph version removed. */
+  path: string;
+  /** The Graph version prefix as sent (`/v25.0`), or ''. */
+  version: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface SimReply {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+  outcome: Outcome;
+}
+
+export interface SimRoute {
+  endpoint: EndpointId;
+  family: EndpointFamily;
+  /** Instagram data calls draw on BUC budgets; TikTok Display API calls on the per-endpoint window. */
+  quota: 'instagram' | 'tiktok' | null;
+  /** The account the request acts for (owner of its token, code or refresh token); no side effects. */
+  identify(req: SimRequest): string | null;
+  handle(req: SimRequest): SimReply;
+}
+
+export function jsonReply(
+  status: number,
+  body: unknown,
+  outcome: Outcome,
+  headers?: Record<string, string>,
+): SimReply {
+  return { status, body: JSON.stringify(body), outcome, headers };
+}
+
+/** Form fields of a urlencoded or multipart body (Meta's docs use curl -F, clients often urlencode). */
+export function readForm(req: SimRequest): URLSearchParams | null {
+  const type = String(req.headers['content-type'] ?? '');
+  if (type.startsWith('application/x-www-form-urlencoded'))
+    return new URLSearchParams(req.body.toString('utf8'));
+  const boundary = /multipart\/form-data;.*boundary="?([^";]+)"?/i.exec(type)?.[1];
+  if (!boundary) return null;
+  const form = new URLSearchParams();
+  for (const part of req.body.toString('utf8').split(`--${boundary}`)) {
+    const match = /name="([^"]+)"\r?\n(?:[^\r\n]+\r?\n)*\r?\n([\s\S]*?)\r?\n$/.exec(
+      part.replace(/^\r?\n/, ''),
+    );
+    if (match) form.append(match[1], match[2]);
+  }
+  return form;
+}
+
+export function bearerToken(req: SimRequest): string | null {
+  const header = String(req.headers.authorization ?? '');
+  return header.toLowerCase().startsWith('bearer ') ? header.slice(7).trim() : null;
+}
