@@ -84,7 +84,8 @@ export async function logFailures<T>(transport: Transport, work: () => Promise<T
 }
 
 function connectionFailure(transport: Transport, endpoint: string, error: unknown): PlatformError {
-  const name = error instanceof Error ? error.name : '';
+  // Not `instanceof Error`: fetch's DOMException may come from another realm (jest, vm) and fail that check.
+  const name = (error as { name?: unknown } | null)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') {
     return platformError(transport.platform, {
       kind: 'transient',

@@ -78,7 +78,10 @@ export class AccountStore {
     while (posts.some((post) => post.publishedAtMs === publishedAtMs)) publishedAtMs += 1000;
     const post = generatePost(account, this.random, publishedAtMs);
     if (init.caption !== undefined) post.caption = init.caption;
-    if (init.mediaType) post.mediaType = init.mediaType;
+    if (init.mediaType && account.platform === 'instagram') {
+      post.mediaType = init.mediaType;
+      post.productType = init.mediaType === 'VIDEO' ? 'REELS' : 'FEED';
+    }
     if (init.isPublic !== undefined) post.isPublic = init.isPublic;
     for (const counter of ['likes', 'comments', 'shares', 'views'] as const) {
       if (init[counter] !== undefined) post.fixed[counter] = init[counter];

@@ -57,6 +57,13 @@ function withNode(
     const message = `Unsupported get request. Object with ID '${node}' does not exist, cannot be loaded due to missing permissions, or does not support this operation`;
     return graphError(state, { code: 100, subcode: 33, message });
   }
+  // Profile and media need instagram_business_basic; without it Graph answers (#10).
+  if (!auth.token.scopes.includes('instagram_business_basic')) {
+    return graphError(state, {
+      code: 10,
+      message: '(#10) Application does not have permission for this action',
+    });
+  }
   return answer(auth);
 }
 
