@@ -82,7 +82,7 @@ function redeemCode(state: SimState, form: URLSearchParams): SimReply {
     code.scopes,
     state.settings.tiktok.refreshWindow,
   );
-  return tokenAnswer(state, refresh, lifetimes);
+  return tokenAnswer(state, refresh, lifetimes, nowMs);
 }
 
 /** Strict rotation: a new rft. each time and the old one is dead. Lenient: the same string lives on. */
@@ -108,12 +108,11 @@ function rotate(state: SimState, form: URLSearchParams): SimReply {
   } else if (refreshWindow === 'sliding') {
     current.expiresAtMs = nowMs + lifetimes.refreshSeconds * 1000;
   }
-  return tokenAnswer(state, refresh, lifetimes);
+  return tokenAnswer(state, refresh, lifetimes, nowMs);
 }
 
 /** `refresh_expires_in` is the remaining lifetime (2026 docs), which equals the full one on a new chain. */
-function tokenAnswer(state: SimState, refresh: TikTokRefreshToken, lifetimes: Lifetimes): SimReply {
-  const nowMs = state.clock.nowMs();
+function tokenAnswer(state: SimState, refresh: TikTokRefreshToken, lifetimes: Lifetimes, nowMs: number): SimReply {
   const access = state.tiktokTokens.issueAccess(refresh.account, nowMs, lifetimes, refresh.scopes);
   const body = {
     access_token: access.value,
