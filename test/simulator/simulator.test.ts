@@ -84,7 +84,7 @@ describe('simulated endpoints', () => {
   const graph = (path: string) =>
     fetch(`${h.config.instagram.graphUrl}${path}`).then(async (r) => ({
       status: r.status,
-      body: await r.json(),
+      body: (await r.json()) as Json,
     }));
 
   it('Instagram /me answers only the requested fields plus id, on versioned and unversioned paths', async () => {
