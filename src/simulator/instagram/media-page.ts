@@ -1,4 +1,5 @@
 import { publishedPosts, type SimPost } from '../accounts/model';
+import { MOUNTS } from '../server/mounts';
 import type { SimReply, SimRequest, SimState } from '../server/types';
 import { graphTokenOf, type GraphAuth } from './auth';
 import { MEDIA_FIELDS, parseFields, pickFields } from './fields';
@@ -67,14 +68,18 @@ function paging(
 ) {
   const after = encodeCursor({ after: lastId, nonce: nonce++ });
   const cursors = { before: encodeCursor({ after: items[0]?.id ?? null, nonce: nonce++ }), after };
-  if (!hasMore || !state.urls) return { cursors };
+  if (!hasMore) return { cursors };
+  // Built from the Host the client used, so `next` is reachable however the simulator was addressed.
+  const base = req.headers.host
+    ? `http://${req.headers.host}${MOUNTS.instagramGraph}`
+    : state.urls?.instagramGraphUrl;
   const query = new URLSearchParams();
   const token = req.query.get('access_token') ?? graphTokenOf(req);
   if (token) query.set('access_token', token);
   if (req.query.get('fields')) query.set('fields', req.query.get('fields')!);
   query.set('limit', String(limit));
   query.set('after', after);
-  return { cursors, next: `${state.urls.instagramGraphUrl}${req.version}${req.path}?${query}` };
+  return { cursors, next: `${base}${req.version}${req.path}?${query}` };
 }
 
 function encodeCursor(cursor: Cursor): string {

@@ -1,19 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { InstagramRoutes } from '../instagram';
 import type { TikTokRoutes } from '../tiktok';
+import { MOUNTS } from './mounts';
 import { runPipeline } from './pipeline';
 import type { Sleeper } from './sleeper';
 import type { SimRequest, SimRoute, SimState } from './types';
 
-/** Where each simulated host lives on the one port: `${base}${MOUNTS.x}`. */
-export const MOUNTS = {
-  instagramGraph: '/instagram/graph',
-  instagramApi: '/instagram/api',
-  instagramWww: '/instagram/www',
-  tiktokApi: '/tiktok/api',
-  tiktokWww: '/tiktok/www',
-  control: '/_control',
-} as const;
+export { MOUNTS };
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const GRAPH_VERSION = /^\/v\d+\.\d+(?=\/)/;

@@ -112,7 +112,12 @@ function rotate(state: SimState, form: URLSearchParams): SimReply {
 }
 
 /** `refresh_expires_in` is the remaining lifetime (2026 docs), which equals the full one on a new chain. */
-function tokenAnswer(state: SimState, refresh: TikTokRefreshToken, lifetimes: Lifetimes, nowMs: number): SimReply {
+function tokenAnswer(
+  state: SimState,
+  refresh: TikTokRefreshToken,
+  lifetimes: Lifetimes,
+  nowMs: number,
+): SimReply {
   const access = state.tiktokTokens.issueAccess(refresh.account, nowMs, lifetimes, refresh.scopes);
   const body = {
     access_token: access.value,
