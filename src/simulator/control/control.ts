@@ -55,7 +55,9 @@ export class SimulatorControl {
   advanceClock(ms: number): Date {
     return this.state.clock.advance(ms);
   }
+  /** Moving back in time also empties the quota windows: their timestamps would otherwise lie in the future. */
   setClock(date: Date): Date {
+    if (date.getTime() < this.state.clock.nowMs()) this.state.quotas.clear();
     return this.state.clock.set(date);
   }
 

@@ -1,6 +1,7 @@
 import type { SimAccount } from '../accounts/model';
 import { accountKey } from '../core/endpoints';
-import { bearerToken, type SimRequest, type SimReply, type SimState } from '../server/types';
+import { type SimRequest, type SimReply, type SimState } from '../server/types';
+import { bearerToken } from '../server/wire';
 import { graphError } from './replies';
 import type { InstagramToken } from './tokens';
 

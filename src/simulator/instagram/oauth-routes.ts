@@ -1,11 +1,5 @@
-import {
-  readForm,
-  jsonReply,
-  type SimReply,
-  type SimRequest,
-  type SimRoute,
-  type SimState,
-} from '../server/types';
+import { type SimReply, type SimRequest, type SimRoute, type SimState } from '../server/types';
+import { readForm, jsonReply } from '../server/wire';
 import { instagramKey } from './auth';
 import { oauthHostError } from './replies';
 

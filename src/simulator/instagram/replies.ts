@@ -4,7 +4,8 @@ import type { InstagramVerdict } from '../core/quotas';
 import { newFbTraceId } from '../core/secrets';
 import type { Outcome } from '../core/request-log';
 import { genericFault } from '../server/generic-fault';
-import { jsonReply, type SimReply, type SimState } from '../server/types';
+import { type SimReply, type SimState } from '../server/types';
+import { jsonReply } from '../server/wire';
 
 export interface GraphErrorInit {
   code: number;

@@ -1,5 +1,6 @@
 import type { SimAccount } from '../accounts/model';
-import { bearerToken, type SimReply, type SimRequest, type SimState } from '../server/types';
+import { type SimReply, type SimRequest, type SimState } from '../server/types';
+import { bearerToken } from '../server/wire';
 import { apiError } from './replies';
 import type { TikTokAccessToken } from './tokens';
 

@@ -1,5 +1,6 @@
 import { accountKey } from '../core/endpoints';
-import { jsonReply, type SimRoute, type SimState } from '../server/types';
+import { type SimRoute, type SimState } from '../server/types';
+import { jsonReply } from '../server/wire';
 import { ALL_TIKTOK_SCOPES } from './auth';
 
 /**

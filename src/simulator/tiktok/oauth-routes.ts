@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { EndpointId } from '../core/endpoints';
 import { TIKTOK_LIFETIME_PRESETS } from '../core/options';
-import { jsonReply, type SimReply, type SimRequest, type SimRoute, type SimState } from '../server/types';
+import { type SimReply, type SimRequest, type SimRoute, type SimState } from '../server/types';
+import { jsonReply } from '../server/wire';
 import { oauthError } from './replies';
 import type { Lifetimes, TikTokRefreshToken } from './tokens';
 

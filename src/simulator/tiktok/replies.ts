@@ -3,7 +3,8 @@ import type { FaultAction } from '../core/faults';
 import type { Outcome } from '../core/request-log';
 import { newLogId } from '../core/secrets';
 import { genericFault } from '../server/generic-fault';
-import { jsonReply, type SimReply, type SimState } from '../server/types';
+import { type SimReply, type SimState } from '../server/types';
+import { jsonReply } from '../server/wire';
 
 /** `{data, error:{code:"ok", message:"", log_id}}`, with the log id also in the x-tt-logid header. */
 export function apiOk(state: SimState, data: unknown): SimReply {
