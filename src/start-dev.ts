@@ -3,6 +3,9 @@ import path from 'node:path';
 import { loadConfig } from './config';
 import { startTsProcess, type ManagedProcess } from './dev/child-process';
 import { loadOrCreateDevSecrets } from './dev/dev-secrets';
+import { provideDevPlatforms } from './dev/dev-simulator';
+import { seedDemoData, type DemoLogins } from './dev/seed-demo';
+import { formatDevSummary } from './dev/summary';
 import { providePostgres } from './dev/provide-postgres';
 import { provideRedis } from './dev/provide-redis';
 import { httpOk, waitFor } from './dev/wait-for';
@@ -41,7 +44,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
   const dataDir = path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data');
-  const env: NodeJS.ProcessEnv = { ...loadOrCreateDevSecrets(dataDir), NODE_ENV: 'development', ...process.env, DATA_DIR: dataDir };
+  const secrets = loadOrCreateDevSecrets(dataDir);
+  const env: NodeJS.ProcessEnv = { ...secrets.env, NODE_ENV: 'development', ...process.env, DATA_DIR: dataDir };
 
   const [postgres, redis] = await Promise.all([providePostgres(env, dataDir), provideRedis(env)]);
   stack.push({ name: 'PostgreSQL', stop: postgres.stop }, { name: 'Redis', stop: redis.stop });
@@ -51,13 +55,27 @@ async function main(): Promise<void> {
   const temporal = await provideTemporal(env, dataDir);
   stack.push({ name: 'Temporal dev server', stop: temporal.stop });
 
+  const platforms = await provideDevPlatforms(env);
+  stack.push({ name: 'simulator', stop: platforms.stop });
+  say(`Platforms: ${platforms.source}`);
+
   Object.assign(env, {
+    ...platforms.env,
     DATABASE_URL: postgres.url,
     ...(redis.url ? { REDIS_URL: redis.url } : { RATE_LIMIT_MEMORY_FALLBACK: 'true' }),
     TEMPORAL_ADDRESS: temporal.address,
   });
   loadConfig(env); // fail here, once, with every bad variable named, before starting children
   await runMigrations(env);
+  let demo: DemoLogins | null = null;
+  if (platforms.simulator) {
+    demo = await seedDemoData({
+      databaseUrl: postgres.url,
+      encryptionKey: env.ENCRYPTION_KEY!,
+      adminPassword: secrets.adminPassword,
+      simulator: platforms.simulator,
+    });
+  }
 
   const worker = startTsProcess('worker', 'src/start-worker.ts', env);
   const api = startTsProcess('api', 'src/start-api.ts', env);
@@ -65,7 +83,9 @@ async function main(): Promise<void> {
   exitWhenAChildDies([worker, api]);
   const apiUrl = `http://127.0.0.1:${env.PORT ?? 3000}`;
   await waitFor('API', () => httpOk(`${apiUrl}/readyz`));
-  printSummary({ apiUrl, uiUrl: temporal.uiUrl, temporalAddress: temporal.address });
+  process.stdout.write(
+    formatDevSummary({ apiUrl, uiUrl: temporal.uiUrl, temporalAddress: temporal.address, platforms: platforms.source, demo }),
+  );
 }
 
 async function provideTemporal(env: NodeJS.ProcessEnv, dataDir: string) {
@@ -115,18 +135,6 @@ function exitWhenAChildDies(children: ManagedProcess[]): void {
   }
 }
 
-function printSummary({ apiUrl, uiUrl, temporalAddress }: { apiUrl: string; uiUrl: string | null; temporalAddress: string }): void {
-  const lines = [
-    '',
-    'socialsync is running:',
-    `  API            ${apiUrl}   (readiness: ${apiUrl}/readyz)`,
-    `  Temporal       ${temporalAddress}${uiUrl ? `   Web UI: ${uiUrl}` : ''}`,
-    '',
-    'Ctrl-C stops everything; the next `npm run dev` keeps the data in .data/.',
-    '',
-  ];
-  process.stdout.write(lines.join('\n'));
-}
 
 main().catch((error: unknown) => {
   say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);

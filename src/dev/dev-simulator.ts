@@ -1,0 +1,54 @@
+import { createSimulator, type Simulator } from '../simulator';
+import { findFreePort } from '../temporal/dev-server';
+
+export interface DevPlatforms {
+  /** Variables the worker and API need to talk to the platforms (the simulator's, when it runs). */
+  env: Record<string, string>;
+  simulator: Simulator | null;
+  source: string;
+  stop(): Promise<void>;
+}
+
+const REAL_CREDENTIALS = ['INSTAGRAM_APP_ID', 'INSTAGRAM_APP_SECRET', 'TIKTOK_CLIENT_KEY', 'TIKTOK_CLIENT_SECRET'];
+
+/**
+ * With real Instagram and TikTok credentials in the environment the clients talk to the real hosts; without
+ * them the simulator runs inside the dev runner (seeded, deterministic) and the clients point at it.
+ */
+export async function provideDevPlatforms(env: NodeJS.ProcessEnv): Promise<DevPlatforms> {
+  if (REAL_CREDENTIALS.every((name) => env[name])) {
+    return { env: {}, simulator: null, source: 'real Instagram and TikTok (credentials set)', stop: async () => undefined };
+  }
+  const simulator = createSimulator({ seed: 42, accountsPerPlatform: Number(env.SIMULATOR_ACCOUNTS ?? 20) });
+  const preferred = Number(env.SIMULATOR_PORT ?? 4100);
+  const urls = await simulator.start(await portOrFree(preferred));
+  const apps = simulator.control.apps();
+  const apiBase = `http://127.0.0.1:${env.PORT ?? 3000}`;
+  return {
+    env: {
+      INSTAGRAM_APP_ID: apps.instagram.appId,
+      INSTAGRAM_APP_SECRET: apps.instagram.appSecret,
+      INSTAGRAM_REDIRECT_URI: `${apiBase}/callback/instagram`,
+      INSTAGRAM_GRAPH_URL: urls.instagramGraphUrl,
+      INSTAGRAM_OAUTH_URL: urls.instagramOauthUrl,
+      INSTAGRAM_AUTHORIZE_URL: urls.instagramAuthorizeUrl,
+      TIKTOK_CLIENT_KEY: apps.tiktok.clientKey,
+      TIKTOK_CLIENT_SECRET: apps.tiktok.clientSecret,
+      TIKTOK_REDIRECT_URI: `${apiBase}/callback/tiktok`,
+      TIKTOK_API_URL: urls.tiktokApiUrl,
+      TIKTOK_AUTHORIZE_URL: urls.tiktokAuthorizeUrl,
+    },
+    simulator,
+    source: `simulator at ${urls.controlUrl.replace(/\/_control$/, '')} (no real credentials set; control: ${urls.controlUrl}/state)`,
+    stop: () => simulator.stop(),
+  };
+}
+
+async function portOrFree(port: number): Promise<number> {
+  const net = await import('node:net');
+  const free = await new Promise<boolean>((resolve) => {
+    const server = net.createServer().once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+  return free ? port : findFreePort();
+}
