@@ -8,6 +8,7 @@ import { seedDemoData, type DemoLogins } from './dev/seed-demo';
 import { formatDevSummary } from './dev/summary';
 import { providePostgres } from './dev/provide-postgres';
 import { provideRedis } from './dev/provide-redis';
+import { preferredOrFreePort } from './dev/ports';
 import { httpOk, waitFor } from './dev/wait-for';
 import { startDevServer } from './temporal/dev-server';
 import { PROJECT_ROOT, readToolchain } from './tooling/toolchain';
@@ -55,6 +56,9 @@ async function main(): Promise<void> {
   const temporal = await provideTemporal(env, dataDir);
   stack.push({ name: 'Temporal dev server', stop: temporal.stop });
 
+  // Usual ports when free, others when a second stack (or a test) already holds them.
+  env.PORT ??= String(await preferredOrFreePort(3000));
+  env.WORKER_METRICS_PORT ??= String(await preferredOrFreePort(9464));
   const platforms = await provideDevPlatforms(env);
   stack.push({ name: 'simulator', stop: platforms.stop });
   say(`Platforms: ${platforms.source}`);
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
   const api = startTsProcess('api', 'src/start-api.ts', env);
   stack.push(worker, api);
   exitWhenAChildDies([worker, api]);
-  const apiUrl = `http://127.0.0.1:${env.PORT ?? 3000}`;
+  const apiUrl = `http://127.0.0.1:${env.PORT}`;
   await waitFor('API', () => httpOk(`${apiUrl}/readyz`));
   process.stdout.write(
     formatDevSummary({ apiUrl, uiUrl: temporal.uiUrl, temporalAddress: temporal.address, platforms: platforms.source, demo }),
@@ -96,14 +100,11 @@ async function provideTemporal(env: NodeJS.ProcessEnv, dataDir: string) {
   const toolchain = readToolchain();
   const dbFile = path.join(dataDir, 'temporal', 'dev.sqlite');
   fs.mkdirSync(path.dirname(dbFile), { recursive: true });
-  const port = Number(env.TEMPORAL_DEV_PORT ?? 7233);
-  if (!(await portIsFree(port))) {
-    throw new Error(`port ${port} is in use: stop that process, or set TEMPORAL_ADDRESS to use a running Temporal server`);
-  }
+  const port = await preferredOrFreePort(7233);
   const server = await startDevServer({
     executable: toolchain.temporalCli.path,
     port,
-    uiPort: Number(env.TEMPORAL_UI_PORT ?? port + 1000),
+    uiPort: await preferredOrFreePort(port + 1000),
     dbFile,
     logFile: path.join(dataDir, 'temporal', 'server.log'),
     ownProcessGroup: true,
@@ -112,13 +113,6 @@ async function provideTemporal(env: NodeJS.ProcessEnv, dataDir: string) {
   return server;
 }
 
-async function portIsFree(port: number): Promise<boolean> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const server = net.createServer().once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 async function runMigrations(env: NodeJS.ProcessEnv): Promise<void> {
   const migrate: ManagedProcess = startTsProcess('migrate', 'src/db/migrate.ts', env);

@@ -1,5 +1,5 @@
 import { createSimulator, type Simulator } from '../simulator';
-import { findFreePort } from '../temporal/dev-server';
+import { preferredOrFreePort } from './ports';
 
 export interface DevPlatforms {
   /** Variables the worker and API need to talk to the platforms (the simulator's, when it runs). */
@@ -21,7 +21,7 @@ export async function provideDevPlatforms(env: NodeJS.ProcessEnv): Promise<DevPl
   }
   const simulator = createSimulator({ seed: 42, accountsPerPlatform: Number(env.SIMULATOR_ACCOUNTS ?? 20) });
   const preferred = Number(env.SIMULATOR_PORT ?? 4100);
-  const urls = await simulator.start(await portOrFree(preferred));
+  const urls = await simulator.start(await preferredOrFreePort(preferred));
   const apps = simulator.control.apps();
   const apiBase = `http://127.0.0.1:${env.PORT ?? 3000}`;
   return {
@@ -44,11 +44,3 @@ export async function provideDevPlatforms(env: NodeJS.ProcessEnv): Promise<DevPl
   };
 }
 
-async function portOrFree(port: number): Promise<number> {
-  const net = await import('node:net');
-  const free = await new Promise<boolean>((resolve) => {
-    const server = net.createServer().once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-  return free ? port : findFreePort();
-}

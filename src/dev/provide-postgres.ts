@@ -10,13 +10,15 @@ export interface ProvidedService {
   stop(): Promise<void>;
 }
 
-const LOCAL_SERVER = 'postgresql://postgres@127.0.0.1:5432';
-
-/** DATABASE_URL if set; else a server answering on 127.0.0.1:5432; else an embedded PostgreSQL from npm. */
+/**
+ * DATABASE_URL if set; else a server answering on 127.0.0.1:5432 (libpq's PGPORT moves the probe); else an
+ * embedded PostgreSQL from npm with its data in the data folder.
+ */
 export async function providePostgres(env: NodeJS.ProcessEnv, dataDir: string): Promise<ProvidedService> {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: 'DATABASE_URL', stop: async () => undefined };
-  if (await answers(`${LOCAL_SERVER}/postgres`)) {
-    return { url: `${LOCAL_SERVER}/socialsync`, source: 'local server on 127.0.0.1:5432', stop: async () => undefined };
+  const localServer = `postgresql://postgres@127.0.0.1:${env.PGPORT || 5432}`;
+  if (await answers(`${localServer}/postgres`)) {
+    return { url: `${localServer}/socialsync`, source: `local server on ${new URL(localServer).host}`, stop: async () => undefined };
   }
   return startEmbeddedPostgres(path.join(dataDir, 'postgres'));
 }
@@ -48,8 +50,15 @@ async function startEmbeddedPostgres(databaseDir: string): Promise<ProvidedServi
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
   });
-  if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  try {
+    if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `embedded PostgreSQL failed to start (${(error as Error).message}). As root it runs as the "postgres" ` +
+        'user, which must be able to read this checkout; or set DATABASE_URL to a PostgreSQL server.',
+    );
+  }
   return {
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/socialsync`,
     source: `embedded PostgreSQL (data in ${databaseDir})`,

@@ -36,6 +36,19 @@ export interface DevServer {
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   if (!options.executable) return startDownloadedDevServer(options);
+  // A port found free can be taken before the server binds it (other processes, or the server's own
+  // internal services picking ports): with an auto-chosen port, try again on another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startCliDevServer(options.executable, options);
+    } catch (error) {
+      const portClash = /address already in use/.test((error as Error).message);
+      if (!portClash || options.port || attempt >= 5) throw error;
+    }
+  }
+}
+
+async function startCliDevServer(executable: string, options: DevServerOptions): Promise<DevServer> {
   const ip = options.ip ?? '127.0.0.1';
   const port = options.port || (await findFreePort(ip));
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', 'warn'];
@@ -46,7 +59,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     args.push('--db-filename', options.dbFile);
   }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  const child = spawn(options.executable, args, {
+  const child = spawn(executable, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.ownProcessGroup ?? false,
   });
@@ -102,7 +115,14 @@ function captureOutput(child: ChildProcess, logFile?: string): { tail(): string 
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   child.once('exit', () => sink?.end());
-  return { tail: () => lines.slice(-15).join('\n') };
+  // The first lines name the cause (e.g. "address already in use"); a Go panic's stack trace follows them.
+  const head: string[] = [];
+  const collectHead = (chunk: Buffer) => {
+    if (head.length < 10) head.push(...chunk.toString().split('\n').filter(Boolean).slice(0, 10 - head.length));
+  };
+  child.stdout?.on('data', collectHead);
+  child.stderr?.on('data', collectHead);
+  return { tail: () => [...head, '...', ...lines.slice(-10)].join('\n') };
 }
 
 async function waitUntilServing(
