@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { callsPerAccount } from '../src/pacing/plan';
+import { callsPerAccount, type PacingSettings } from '../src/pacing/plan';
 import type { SyncBudget } from '../src/pacing/redis-budget';
 import { isPlatformError, type PlatformError } from '../src/platforms/errors';
 import type { MediaItem, Platform, PlatformClient, PlatformUsage, Profile } from '../src/platforms/types';
@@ -26,6 +26,7 @@ const INSTAGRAM_APP_RATE_LIMIT_CODES = new Set(['IG_4']);
 export interface SyncAccountDeps extends ActivityDeps {
   budget: SyncBudget;
   lease: AccountLease;
+  pacing: PacingSettings;
 }
 
 interface FetchedAccount {
@@ -57,7 +58,7 @@ export function createSyncAccountActivity(deps: SyncAccountDeps) {
       const early = checkBeforeCalls(account, input, now(), deps.config.refresh.jitMarginMinutes);
       if (early) return count(early);
       const { platform } = account!;
-      const decision = await deps.budget.reserve(platform, callsPerAccount(platform, deps.config.sync.postsLimit));
+      const decision = await deps.budget.reserve(platform, callsPerAccount(platform, deps.pacing.postsLimit));
       if (!decision.granted)
         return count({ kind: 'rate_limited', platform, waitMs: decision.waitMs, scope: 'platform', reason: decision.reason });
       const result = await fetchAndStore(account!, platform);

@@ -1,4 +1,4 @@
-import { accountsPerMinute } from '../src/pacing/plan';
+import { accountsPerMinute, pacingSettingsFromConfig, PLATFORM_WINDOW_MS } from '../src/pacing/plan';
 import { createSyncBudget } from '../src/pacing/redis-budget';
 import { createAccountLease } from '../src/sync/account-lease';
 import type { ActivityDeps } from './index';
@@ -8,8 +8,17 @@ import type { DueAccount, ListAccountsDueInput, SyncSettings } from './sync-type
 export * from './sync-types';
 
 /** The data-sync activities (issue 5): settings for the workflows, the due-account pages, one account's sync. */
-export function createSyncActivities(deps: ActivityDeps) {
-  const budget = createSyncBudget({ redis: deps.redis, keyPrefix: deps.config.redis.keyPrefix, config: deps.config.sync });
+export interface SyncActivityOptions {
+  /**
+   * The platforms' counting window (one minute). Whole-stack tests shrink it, with the simulator's, so a
+   * quota binds within seconds; configured limits stay "per minute" and are scaled to it.
+   */
+  platformWindowMs?: number;
+}
+
+export function createSyncActivities(deps: ActivityDeps, options: SyncActivityOptions = {}) {
+  const pacing = pacingSettingsFromConfig(deps.config.sync, options.platformWindowMs ?? PLATFORM_WINDOW_MS);
+  const budget = createSyncBudget({ redis: deps.redis, keyPrefix: deps.config.redis.keyPrefix, settings: pacing });
   const lease = createAccountLease({ redis: deps.redis, keyPrefix: deps.config.redis.keyPrefix });
 
   /** Workflows cannot read configuration: the fleet asks for its defaults and pacing rates here. */
@@ -20,7 +29,7 @@ export function createSyncActivities(deps: ActivityDeps) {
       concurrency: sync.concurrency,
       postsLimit: sync.postsLimit,
       minSpacingMs: sync.minSpacingMs,
-      accountsPerMinute: { instagram: accountsPerMinute('instagram', sync), tiktok: accountsPerMinute('tiktok', sync) },
+      accountsPerMinute: { instagram: accountsPerMinute('instagram', pacing), tiktok: accountsPerMinute('tiktok', pacing) },
     };
   }
 
@@ -45,7 +54,7 @@ export function createSyncActivities(deps: ActivityDeps) {
   return {
     getSyncSettings,
     listAccountsDueForSync,
-    syncAccount: createSyncAccountActivity({ ...deps, budget, lease }),
+    syncAccount: createSyncAccountActivity({ ...deps, budget, lease, pacing }),
   };
 }
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Platform } from '../platforms/types';
-import { BUDGET_WINDOW_MS, budgetsFor, type EndpointCalls, type SyncPacingConfig } from './plan';
+import { budgetsFor, budgetWindowMs, type EndpointCalls, type PacingSettings } from './plan';
 
 /**
  * Platform call budgets shared by every worker: one Redis sorted set per platform endpoint holding the
- * reservations of the last BUDGET_WINDOW_MS (a sliding-window log, exact where a token bucket would let a
+ * reservations of the last budget window (a sliding-window log, exact where a token bucket would let a
  * burst through), plus a per-platform pause key set when a platform says "slow down". Everything happens in
  * one Lua script on Redis's own clock, so workers with skewed clocks still agree.
  */
@@ -24,7 +24,7 @@ export interface SyncBudget {
 export interface SyncBudgetDeps {
   redis: Redis;
   keyPrefix: string;
-  config: SyncPacingConfig;
+  settings: PacingSettings;
 }
 
 // KEYS[1] pause key, KEYS[2..] window sets. ARGV[1] window ms, ARGV[2] reservation id, then limit,count pairs.
@@ -71,14 +71,14 @@ type BudgetRedis = Redis & {
   syncBudgetPause(...args: (string | number)[]): Promise<number>;
 };
 
-export function createSyncBudget({ redis, keyPrefix, config }: SyncBudgetDeps): SyncBudget {
+export function createSyncBudget({ redis, keyPrefix, settings }: SyncBudgetDeps): SyncBudget {
   const scripted = defineScripts(redis);
   const pauseKey = (platform: Platform) => `${keyPrefix}pacing:${platform}:paused-until`;
   const windowKey = (platform: Platform, endpoint: string) => `${keyPrefix}pacing:${platform}:${slug(endpoint)}`;
 
   return {
     async reserve(platform, calls) {
-      const budgets = budgetsFor(platform, config).flatMap((budget) => {
+      const budgets = budgetsFor(platform, settings).flatMap((budget) => {
         const count = calls.find((entry) => entry.endpoint === budget.endpoint)?.calls ?? 0;
         if (count > budget.limit) throw new Error(`${count} calls on ${budget.endpoint} exceed its budget of ${budget.limit}`);
         return count > 0 ? [{ key: windowKey(platform, budget.endpoint), limit: budget.limit, count }] : [];
@@ -88,7 +88,7 @@ export function createSyncBudget({ redis, keyPrefix, config }: SyncBudgetDeps): 
       const [granted, waitMs, reason] = await scripted.syncBudgetReserve(
         keys.length,
         ...keys,
-        BUDGET_WINDOW_MS,
+        budgetWindowMs(settings),
         randomUUID(),
         ...limits,
       );

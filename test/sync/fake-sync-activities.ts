@@ -1,0 +1,100 @@
+import { Context } from '@temporalio/activity';
+import type { Activities } from '../../activities';
+import type { DueAccount, SyncAccountActivityInput, SyncAccountActivityResult, SyncSettings } from '../../activities/sync';
+import type { RefreshAccountTokenActivityResult } from '../../activities/tokens';
+import type { RefreshAccountTokenInput } from '../../workflows/shared';
+
+/** The activities the sync workflows call, as fakes: workflow tests on the time-skipping server (habit 11). */
+export type SyncWorkflowActivities = Pick<
+  Activities,
+  | 'getSyncSettings'
+  | 'listAccountsDueForSync'
+  | 'syncAccount'
+  | 'refreshAccountToken'
+  | 'recordRefreshFailure'
+  | 'markAccountReauthRequired'
+  | 'deliverNotificationWebhook'
+>;
+
+export interface SyncCall {
+  input: SyncAccountActivityInput;
+  attempt: number;
+  /** Server time (virtual on the time-skipping server) when this attempt was scheduled. */
+  scheduledAtMs: number;
+  /** How many calls for this account came before this one. */
+  callIndex: number;
+}
+
+export interface FakeSyncWorldOptions {
+  accounts?: DueAccount[];
+  settings?: Partial<SyncSettings>;
+  /** Decides each call; default: synced. */
+  sync?: (call: SyncCall, account: DueAccount | undefined) => Promise<SyncAccountActivityResult> | SyncAccountActivityResult;
+  refresh?: (input: RefreshAccountTokenInput) => RefreshAccountTokenActivityResult;
+}
+
+export interface FakeSyncWorld {
+  activities: SyncWorkflowActivities;
+  syncCalls: SyncCall[];
+  pages: Array<{ after: string | null; returned: number }>;
+  refreshCalls: RefreshAccountTokenInput[];
+  reauthMarks: Array<{ accountId: string; errorCode: string }>;
+}
+
+export const DEFAULT_FAKE_SETTINGS: SyncSettings = {
+  minAgeHours: 12,
+  concurrency: 10,
+  postsLimit: 25,
+  minSpacingMs: 0,
+  accountsPerMinute: { instagram: null, tiktok: null },
+};
+
+export function syncedResult(account: DueAccount | undefined): SyncAccountActivityResult {
+  return { kind: 'synced', platform: account?.platform ?? 'instagram', postsSynced: 25, followers: 1000, engagementRate: 1.5, usagePercent: null };
+}
+
+export function createFakeSyncWorld(options: FakeSyncWorldOptions = {}): FakeSyncWorld {
+  const accounts = [...(options.accounts ?? [])].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const byId = new Map(accounts.map((account) => [account.id, account]));
+  const world: Omit<FakeSyncWorld, 'activities'> = { syncCalls: [], pages: [], refreshCalls: [], reauthMarks: [] };
+  const activities: SyncWorkflowActivities = {
+    async getSyncSettings() {
+      return { ...DEFAULT_FAKE_SETTINGS, ...options.settings };
+    },
+    async listAccountsDueForSync(input) {
+      const page = accounts
+        .filter((account) => (!input.after || account.id > input.after) && (!input.platform || account.platform === input.platform))
+        .slice(0, input.limit);
+      world.pages.push({ after: input.after, returned: page.length });
+      return page;
+    },
+    async syncAccount(input) {
+      const { info } = Context.current();
+      const callIndex = world.syncCalls.filter((call) => call.input.accountId === input.accountId).length;
+      const call = { input, attempt: info.attempt, scheduledAtMs: info.currentAttemptScheduledTimestampMs, callIndex };
+      world.syncCalls.push(call);
+      const account = byId.get(input.accountId);
+      return options.sync ? options.sync(call, account) : syncedResult(account);
+    },
+    async refreshAccountToken(input) {
+      world.refreshCalls.push(input);
+      return options.refresh ? options.refresh(input) : { outcome: 'refreshed', platform: 'tiktok', notificationIds: [] };
+    },
+    async recordRefreshFailure() {
+      return { outcome: 'failed', consecutiveFailures: 1, notificationIds: [] };
+    },
+    async markAccountReauthRequired(input) {
+      world.reauthMarks.push(input);
+      return { notificationId: null, deliver: false };
+    },
+    async deliverNotificationWebhook() {
+      return { status: 'not_configured' };
+    },
+  };
+  return { ...world, activities } as FakeSyncWorld;
+}
+
+/** Ids that sort in creation order, so pages and assertions line up. */
+export function makeAccounts(platform: DueAccount['platform'], count: number, prefix = platform): DueAccount[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${String(i).padStart(4, '0')}`, platform }));
+}
