@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config';
@@ -30,6 +31,16 @@ function say(message: string): void {
   process.stdout.write(`[dev] ${message}\n`);
 }
 
+let signals = 0;
+
+/** The first Ctrl-C stops everything in order; npm may signal again meanwhile: only a third one forces exit. */
+function onSignal(signal: NodeJS.Signals): void {
+  signals++;
+  if (signals === 1) void stopAll(0);
+  else if (signals === 2) say(`${signal} received while stopping: still stopping (once more to force)`);
+  else process.exit(130);
+}
+
 async function stopAll(exitCode: number): Promise<never> {
   if (!stopping) {
     stopping = true;
@@ -37,13 +48,14 @@ async function stopAll(exitCode: number): Promise<never> {
       say(`stopping ${item.name}`);
       await item.stop().catch((error: unknown) => say(`${item.name} did not stop cleanly: ${String(error)}`));
     }
+    say('stopped');
   }
   process.exit(exitCode);
 }
 
 async function main(): Promise<void> {
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const dataDir = path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data');
   const secrets = loadOrCreateDevSecrets(dataDir);
   const env: NodeJS.ProcessEnv = { ...secrets.env, NODE_ENV: 'development', ...process.env, DATA_DIR: dataDir };
@@ -56,6 +68,8 @@ async function main(): Promise<void> {
   const temporal = await provideTemporal(env, dataDir);
   stack.push({ name: 'Temporal dev server', stop: temporal.stop });
 
+  // Two checkouts sharing one local Redis must not share limiter counts or pacing budgets.
+  env.REDIS_KEY_PREFIX ??= `socialsync:dev:${createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 8)}:`;
   // Usual ports when free, others when a second stack (or a test) already holds them.
   env.PORT ??= String(await preferredOrFreePort(3000));
   env.WORKER_METRICS_PORT ??= String(await preferredOrFreePort(9464));

@@ -16,8 +16,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
  * Runs a TypeScript entry point as `node --import tsx <entry>`: one process (no wrapper to relay signals), in
  * its own process group so a terminal Ctrl-C reaches only the dev runner, which then stops children in order.
  */
-export function startTsProcess(name: string, entry: string, env: NodeJS.ProcessEnv): ManagedProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+export function startTsProcess(name: string, entry: string, env: NodeJS.ProcessEnv, args: string[] = []): ManagedProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

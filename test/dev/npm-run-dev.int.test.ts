@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { makeFreshCopy, processesMentioning } from '../helpers/fresh-copy';
+import { makeFreshCopy, waitUntilNothingRunsFrom } from '../helpers/fresh-copy';
 
 /**
  * Issue 7's first-run promise, end to end: `npm run dev` in a fresh copy with an empty environment brings up
@@ -45,7 +45,8 @@ async function api(stack: DevStack, method: string, path: string, token?: string
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-async function syncAsDemoUser(stack: DevStack): Promise<void> {
+/** Returns the completed sync's workflow id. */
+async function syncAsDemoUser(stack: DevStack): Promise<string> {
   const login = await api(stack, 'POST', '/api/v1/auth/login', undefined, stack.login);
   expect(login.status).toBe(200);
   const token = login.body.token as string;
@@ -61,6 +62,11 @@ async function syncAsDemoUser(stack: DevStack): Promise<void> {
   const posts = await api(stack, 'GET', `/api/v1/accounts/${accountId}/posts?limit=50`, token);
   expect(posts.status).toBe(200);
   expect((posts.body.posts as unknown[]).length).toBe(25);
+  return started.body.workflowId as string;
+}
+
+async function loginToken(stack: DevStack): Promise<string> {
+  return (await api(stack, 'POST', '/api/v1/auth/login', undefined, stack.login)).body.token as string;
 }
 
 async function interruptAndWait(stack: DevStack): Promise<number | null> {
@@ -77,16 +83,31 @@ describe.each([
   beforeAll(() => (dir = makeFreshCopy('dev')));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('serves the demo user end to end and leaves no process behind after Ctrl-C', async () => {
+  it('serves the demo user end to end, leaves no process behind after Ctrl-C, and keeps its data', async () => {
     const stack = await startDev(dir, extraEnv);
+    let workflowId: string;
     try {
       if (extraEnv.PGPORT) expect(stack.output()).toContain('PostgreSQL: embedded PostgreSQL');
-      await syncAsDemoUser(stack);
+      workflowId = await syncAsDemoUser(stack);
     } finally {
       await interruptAndWait(stack);
     }
+    // npm itself exits at once on Ctrl-C; the dev runner then stops its children in order.
+    expect(await waitUntilNothingRunsFrom(dir)).toEqual([]);
     expect(stack.output()).toContain('[dev] stopping Temporal dev server');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(processesMentioning(dir)).toEqual([]);
-  }, 300_000);
+    expect(stack.output()).toContain('[dev] stopping PostgreSQL');
+
+    // A second start reuses the data: the workflow history (Temporal's file) and the synced rows (PostgreSQL).
+    const again = await startDev(dir, extraEnv);
+    try {
+      const token = await loginToken(again);
+      const status = await api(again, 'GET', `/api/v1/workflows/${workflowId}`, token);
+      expect(status.body.status).toBe('COMPLETED');
+      const accounts = (await api(again, 'GET', '/api/v1/accounts', token)).body.accounts as { lastSyncedAt: string | null }[];
+      expect(accounts.some((account) => account.lastSyncedAt !== null)).toBe(true);
+    } finally {
+      await interruptAndWait(again);
+    }
+    expect(await waitUntilNothingRunsFrom(dir)).toEqual([]);
+  }, 400_000);
 });

@@ -31,10 +31,33 @@ export function makeFreshCopy(label: string): string {
   return dir;
 }
 
-/** Command lines of processes still running that mention `dir` (temporal's db file, postgres data dir, ...). */
+/**
+ * Processes still running from `dir`: their command line mentions it (temporal's db file, postgres' data
+ * dir, ...) or they run in it (npm, the dev runner).
+ */
 export function processesMentioning(dir: string): string[] {
   const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
   return out
     .split('\n')
-    .filter((line) => line.includes(dir) && !line.includes('ps -eo'));
+    .filter((line) => line.trim() && !line.includes('ps -eo'))
+    .filter((line) => line.includes(dir) || workingDirectory(Number(line.trim().split(/\s+/)[0])).startsWith(dir));
+}
+
+function workingDirectory(pid: number): string {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return '';
+  }
+}
+
+/** Waits until nothing runs from `dir` any more (a stopping stack may take a few seconds); returns leftovers. */
+export async function waitUntilNothingRunsFrom(dir: string, timeoutMs = 60_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let left = processesMentioning(dir);
+  while (left.length && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    left = processesMentioning(dir);
+  }
+  return left;
 }
