@@ -1,8 +1,11 @@
 import 'reflect-metadata';
 import http from 'node:http';
+import { createMailer } from './auth/mailer';
+import { createTokenCipher } from './crypto/token-cipher';
 import { openOrm } from './db/orm';
 import { createApp } from './http/app';
 import { createReadinessChecks } from './http/readiness';
+import { createPlatformClients } from './platforms';
 import { bootOrExit, exitOnStartupFailure, onShutdownSignal } from './process/boot';
 import { createRedis } from './redis/connection';
 import { connectTemporalClient } from './temporal/connection';
@@ -12,13 +15,28 @@ async function main(): Promise<void> {
   const { config, logger } = bootOrExit('socialsync-api');
   try {
     const orm = await openOrm({ databaseUrl: config.databaseUrl, poolMax: 10 });
-    const redis = createRedis({ url: config.redis.url, commandTimeoutMs: config.rateLimits.redisTimeoutMs });
-    redis.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
+    // The limiters' client: ~100 ms per command and no offline queue, so a Redis outage costs a request
+    // at most that long (then the policy's fallback applies) instead of koa-ratelimit's ~10-second hang.
+    const redis = config.rateLimits.memoryFallback
+      ? null
+      : createRedis({ url: config.redis.url, commandTimeoutMs: config.rateLimits.redisTimeoutMs });
+    redis?.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
     const temporal = await connectTemporalClient(config.temporal);
-    const app = createApp({ config, logger, readiness: createReadinessChecks({ orm, redis, temporal }) });
+    const app = createApp({
+      config,
+      logger,
+      readiness: createReadinessChecks({ orm, redis, temporal }),
+      orm,
+      rateLimitRedis: redis,
+      temporal,
+      platforms: createPlatformClients(config, { logger }),
+      cipher: createTokenCipher(config.encryption),
+      mailer: createMailer({ ...config.mail, logger }),
+    });
     const server = http.createServer(app.callback());
     await new Promise<void>((resolve) => server.listen(config.http.port, config.http.host, resolve));
-    logger.info({ url: `http://${config.http.host}:${config.http.port}` }, 'api listening');
+    const url = `http://${config.http.host}:${config.http.port}`;
+    logger.info({ url, docs: `${url}/docs`, metrics: `${url}/metrics` }, 'api listening');
 
     onShutdownSignal(logger, async () => {
       // Stop accepting, let in-flight requests finish (bounded), then close pools.
@@ -26,7 +44,7 @@ async function main(): Promise<void> {
       server.closeIdleConnections();
       await Promise.race([closed, delay(config.http.shutdownGraceSeconds * 1000)]);
       server.closeAllConnections();
-      await Promise.allSettled([orm.close(), redis.quit(), temporal.connection.close()]);
+      await Promise.allSettled([orm.close(), redis?.quit(), temporal.connection.close()]);
     });
   } catch (error) {
     exitOnStartupFailure(logger, error);

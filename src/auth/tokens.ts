@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { UserRole } from '../db/entities';
+
+/** Different audiences keep an OAuth state from ever being accepted as an access token, and the reverse. */
+const ACCESS_AUDIENCE = 'socialsync:api';
+const STATE_AUDIENCE = 'socialsync:oauth-state';
+const ISSUER = 'socialsync';
+/** An OAuth round trip (consent screen included) must finish within 10 minutes (issue 6). */
+export const OAUTH_STATE_TTL_SECONDS = 600;
+
+export interface AccessClaims {
+  userId: string;
+  role: UserRole;
+}
+
+export interface OAuthStateClaims {
+  userId: string;
+  platform: string;
+}
+
+export interface TokenService {
+  issueAccessToken(claims: AccessClaims): { token: string; expiresIn: number };
+  /** Throws when the token is missing, malformed, expired or signed with another key. */
+  verifyAccessToken(token: string): AccessClaims;
+  signOAuthState(claims: OAuthStateClaims): string;
+  verifyOAuthState(state: string): OAuthStateClaims;
+}
+
+export function createTokenService({ secret, ttlSeconds }: { secret: string; ttlSeconds: number }): TokenService {
+  const verify = (token: string, audience: string) =>
+    jwt.verify(token, secret, { algorithms: ['HS256'], audience, issuer: ISSUER }) as jwt.JwtPayload;
+
+  return {
+    issueAccessToken: ({ userId, role }) => ({
+      token: jwt.sign({ role }, secret, {
+        algorithm: 'HS256',
+        subject: userId,
+        audience: ACCESS_AUDIENCE,
+        issuer: ISSUER,
+        expiresIn: ttlSeconds,
+      }),
+      expiresIn: ttlSeconds,
+    }),
+    verifyAccessToken: (token) => {
+      const payload = verify(token, ACCESS_AUDIENCE);
+      if (typeof payload.sub !== 'string' || typeof payload.role !== 'string') throw new Error('malformed token');
+      return { userId: payload.sub, role: payload.role as UserRole };
+    },
+    signOAuthState: ({ userId, platform }) =>
+      jwt.sign({ platform, nonce: randomUUID() }, secret, {
+        algorithm: 'HS256',
+        subject: userId,
+        audience: STATE_AUDIENCE,
+        issuer: ISSUER,
+        expiresIn: OAUTH_STATE_TTL_SECONDS,
+      }),
+    verifyOAuthState: (state) => {
+      const payload = verify(state, STATE_AUDIENCE);
+      if (typeof payload.sub !== 'string' || typeof payload.platform !== 'string') throw new Error('malformed state');
+      return { userId: payload.sub, platform: payload.platform };
+    },
+  };
+}

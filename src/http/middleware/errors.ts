@@ -1,0 +1,83 @@
+import type { Next } from 'koa';
+import { z } from 'zod';
+import { AppError, ERROR_CATALOGUE, isAppError, type ErrorCode } from '../../errors';
+import type { AppContext } from '../context';
+
+export interface ErrorBody {
+  error: ErrorCode;
+  message: string;
+  details?: unknown;
+  /** Only on 5xx: the id to quote to an operator; the same id is in the log and the X-Request-Id header. */
+  requestId?: string;
+}
+
+/**
+ * The one error middleware: every failure leaves as `{ error, message, details? }` with a catalogue code.
+ * Anything not classified is a 500 whose body says nothing about the cause (that goes to the log).
+ */
+export function errorHandler() {
+  return async function errorMiddleware(ctx: AppContext, next: Next): Promise<void> {
+    try {
+      await next();
+    } catch (error) {
+      const appError = toAppError(error);
+      if (appError) return respond(ctx, appError);
+      ctx.state.log.error({ err: error }, 'unhandled error');
+      respond(ctx, new AppError('INTERNAL_ERROR', 'Something went wrong on our side.'));
+    }
+  };
+}
+
+function respond(ctx: AppContext, error: AppError): void {
+  const body: ErrorBody = { error: error.code, message: error.message };
+  if (error.details !== undefined) body.details = error.details;
+  if (error.status >= 500) body.requestId = ctx.state.requestId;
+  ctx.status = error.status;
+  ctx.body = body;
+  if (error.code === 'METHOD_NOT_ALLOWED' && Array.isArray(error.details)) ctx.set('Allow', error.details.join(', '));
+}
+
+/** Maps known failures (ours, zod's, the body parser's and koa's http errors) to catalogue errors. */
+export function toAppError(error: unknown): AppError | null {
+  if (isAppError(error)) return error;
+  if (error instanceof z.ZodError) return validationError(error);
+  const httpError = error as { status?: unknown; type?: unknown; expose?: unknown };
+  if (typeof httpError.status !== 'number' || httpError.status >= 500) return null;
+  switch (httpError.status) {
+    case 400:
+      return httpError.type === 'entity.parse.failed'
+        ? new AppError('INVALID_JSON', 'The request body is not valid JSON.')
+        : new AppError('BAD_REQUEST', 'The request could not be read.');
+    case 413:
+      return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
+    case 415:
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json (UTF-8).');
+    case 401:
+      return new AppError('UNAUTHENTICATED', 'Authentication required.');
+    case 403:
+      return new AppError('FORBIDDEN', 'Not allowed.');
+    case 404:
+      return new AppError('ROUTE_NOT_FOUND', 'No such route.');
+    default:
+      return new AppError('BAD_REQUEST', 'The request could not be processed.');
+  }
+}
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** 400 naming each bad field, e.g. `body.email`, `query.limit`, `params.id`. */
+export function validationError(error: z.ZodError, location?: string): AppError {
+  const problems: FieldProblem[] = error.issues.map((issue) => ({
+    field: [location, ...issue.path.map(String)].filter(Boolean).join('.') || location || '(root)',
+    message: issue.message,
+  }));
+  const fields = [...new Set(problems.map((problem) => problem.field))];
+  return new AppError('VALIDATION_FAILED', `Invalid input: ${fields.join(', ')}.`, problems);
+}
+
+export function isCatalogued(code: string): code is ErrorCode {
+  return code in ERROR_CATALOGUE;
+}

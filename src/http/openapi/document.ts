@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../errors';
+import { describeWindow, type PolicyName } from '../rate-limit/policies';
+import type { RouteDefinition } from './route';
+
+type JsonSchema = Record<string, unknown>;
+
+export const API_BASE_PATH = '/api/v1';
+
+const ERROR_ENVELOPE = {
+  type: 'object',
+  required: ['error', 'message'],
+  properties: {
+    error: { type: 'string', enum: Object.keys(ERROR_CATALOGUE), description: 'Stable code: branch on this' },
+    message: { type: 'string', description: 'Safe to show; never internals' },
+    details: { description: 'Per-field problems for VALIDATION_FAILED: [{ field, message }]' },
+    requestId: { type: 'string', description: 'On 5xx only; also in the X-Request-Id header and the log' },
+  },
+};
+
+const RATE_LIMITED = {
+  type: 'object',
+  required: ['error', 'message', 'retryAfter'],
+  properties: {
+    error: { const: 'RATE_LIMIT_EXCEEDED' },
+    message: { const: 'Too many requests. Please try again later.' },
+    retryAfter: { type: 'integer', minimum: 1, description: 'Seconds; also in Retry-After' },
+  },
+};
+
+export interface DocumentOptions {
+  routes: readonly RouteDefinition[];
+  rateLimits: Record<PolicyName, { max: number; windowSeconds: number }>;
+  serverUrl?: string;
+}
+
+/** OpenAPI 3.1 (whose schema dialect is JSON Schema 2020-12, what `z.toJSONSchema` writes). */
+export function buildOpenApiDocument({ routes, rateLimits, serverUrl }: DocumentOptions): JsonSchema {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const path = `${API_BASE_PATH}${route.path.replace(/:(\w+)/g, '{$1}')}`;
+    paths[path] = { ...paths[path], [route.method]: operation(route, rateLimits) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'socialsync API',
+      version: '1.0.0',
+      description:
+        'Sign up, connect Instagram and TikTok accounts, start syncs and read their status and data. ' +
+        'Errors share one envelope `{ error, message, details? }`; every /api/v1 route is rate limited.',
+    },
+    servers: [{ url: serverUrl ?? '/' }],
+    paths,
+    components: {
+      schemas: { Error: ERROR_ENVELOPE, RateLimited: RATE_LIMITED },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        cronSecret: { type: 'apiKey', in: 'header', name: 'X-Cron-Secret' },
+      },
+    },
+  };
+}
+
+function operation(route: RouteDefinition, rateLimits: DocumentOptions['rateLimits']): JsonSchema {
+  const limits = (['general', ...(route.rateLimit ? [route.rateLimit] : [])] as PolicyName[]).map((name) => {
+    const { max, windowSeconds } = rateLimits[name];
+    return `${name}: ${max} per ${describeWindow(windowSeconds)}`;
+  });
+  const parameters = [...objectParameters(route.params, 'path'), ...objectParameters(route.query, 'query')];
+  const result: JsonSchema = {
+    operationId: route.operationId,
+    tags: [route.tag],
+    summary: route.summary,
+    description: [route.description, `Rate limits: ${limits.join('; ')}.`].filter(Boolean).join('\n\n'),
+    security: security(route.auth),
+    'x-rate-limits': limits,
+    responses: responses(route),
+  };
+  if (parameters.length) result.parameters = parameters;
+  if (route.body) {
+    result.requestBody = {
+      required: !route.body.safeParse(undefined).success,
+      content: { 'application/json': { schema: toSchema(route.body, 'input') } },
+    };
+  }
+  return result;
+}
+
+function security(auth: RouteDefinition['auth']): unknown[] {
+  if (auth === 'none') return [];
+  if (auth === 'user') return [{ bearer: [] }];
+  return [{ bearer: [] }, { cronSecret: [] }];
+}
+
+function responses(route: RouteDefinition): JsonSchema {
+  const out: JsonSchema = {
+    [route.success.status]: {
+      description: route.success.description,
+      ...(route.success.schema ? { content: { 'application/json': { schema: toSchema(route.success.schema, 'output') } } } : {}),
+    },
+  };
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set<ErrorCode>([...route.errors, 'INTERNAL_ERROR'])) {
+    const status = ERROR_CATALOGUE[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    out[status] = { description: codes.join(', '), content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  }
+  out[429] = {
+    description: 'RATE_LIMIT_EXCEEDED (with Retry-After, RateLimit-Policy, RateLimit and X-RateLimit-* headers)',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/RateLimited' } } },
+  };
+  return out;
+}
+
+function objectParameters(schema: z.ZodType | undefined, location: 'path' | 'query'): JsonSchema[] {
+  if (!(schema instanceof z.ZodObject)) return [];
+  return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => ({
+    name,
+    in: location,
+    required: location === 'path' || !field.safeParse(undefined).success,
+    schema: toSchema(field, 'input'),
+    ...(field.description ? { description: field.description } : {}),
+  }));
+}
+
+export function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}

@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import type { ErrorCode } from '../../errors';
+import type { AppContext } from '../context';
+import type { AuthRequirement } from '../middleware/authenticate';
+import type { PolicyName } from '../rate-limit';
+
+type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+export interface RouteInput<P, Q, B> {
+  params: Infer<P>;
+  query: Infer<Q>;
+  body: Infer<B>;
+}
+
+/**
+ * One route, described once: the router validates with these schemas and the OpenAPI document is generated
+ * from the very same ones, so the documentation cannot drift from what the API accepts.
+ */
+export interface RouteDefinition<P extends z.ZodType | undefined = z.ZodType | undefined, Q extends z.ZodType | undefined = z.ZodType | undefined, B extends z.ZodType | undefined = z.ZodType | undefined> {
+  method: 'get' | 'post' | 'delete';
+  /** Relative to /api/v1, koa-router syntax (`/accounts/:id`). */
+  path: string;
+  operationId: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  auth: AuthRequirement;
+  /** The route's own policy; `general` applies to every route anyway. */
+  rateLimit?: PolicyName;
+  params?: P;
+  query?: Q;
+  body?: B;
+  success: { status: number; description: string; schema?: z.ZodType };
+  errors: ErrorCode[];
+  handler(ctx: AppContext, input: RouteInput<P, Q, B>): Promise<unknown>;
+}
+
+export function defineRoute<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
+  route: RouteDefinition<P, Q, B>,
+): RouteDefinition {
+  return route as unknown as RouteDefinition;
+}

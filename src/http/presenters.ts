@@ -1,0 +1,75 @@
+import type { AccountSnapshot, Notification, Post, SocialAccount, User } from '../db/entities';
+
+/** Entity -> JSON shapes of schemas.ts. Accounts never carry a token, encrypted or not. */
+
+export function presentUser(user: User) {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    verified: user.verified,
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+export function presentAccount(account: SocialAccount) {
+  return {
+    id: account.id,
+    platform: account.platform,
+    externalId: account.externalId,
+    username: account.username,
+    displayName: account.displayName ?? null,
+    status: account.status,
+    followers: account.followers,
+    following: account.following,
+    mediaCount: account.mediaCount,
+    engagementRate: account.engagementRate,
+    lastSyncedAt: iso(account.lastSyncedAt),
+    lastRefreshedAt: iso(account.lastRefreshedAt),
+    tokenExpiresAt: iso(account.accessExpiresAt),
+    lastErrorCode: account.lastErrorCode ?? null,
+    connectedAt: account.createdAt.toISOString(),
+  };
+}
+
+export function presentPost(post: Post) {
+  return {
+    id: post.id,
+    platformId: post.platformId,
+    type: post.type,
+    caption: post.caption ?? null,
+    permalink: post.permalink ?? null,
+    mediaUrl: post.mediaUrl ?? null,
+    publishedAt: post.publishedAt.toISOString(),
+    likes: post.likes,
+    comments: post.comments,
+    shares: post.shares ?? null,
+    views: post.views ?? null,
+  };
+}
+
+export function presentSnapshot(snapshot: AccountSnapshot) {
+  return {
+    day: typeof snapshot.day === 'string' ? snapshot.day : new Date(snapshot.day as unknown as Date).toISOString().slice(0, 10),
+    followers: snapshot.followers,
+    following: snapshot.following,
+    mediaCount: snapshot.mediaCount,
+    postsSynced: snapshot.postsSynced,
+    engagementRate: snapshot.engagementRate,
+  };
+}
+
+export function presentNotification(notification: Notification) {
+  return {
+    id: notification.id,
+    kind: notification.kind,
+    payload: notification.payload,
+    readAt: iso(notification.readAt),
+    createdAt: notification.createdAt.toISOString(),
+  };
+}
+
+function iso(date: Date | null | undefined): string | null {
+  return date ? date.toISOString() : null;
+}

@@ -1,0 +1,56 @@
+import type { Redis } from 'ioredis';
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+import type { Config } from '../../config';
+import type { AppContext } from '../context';
+import type { ApiMetrics } from '../metrics';
+import { POLICY_BEHAVIOUR, POLICY_NAMES, type PolicyName } from './policies';
+import { createResilientLimiter } from './resilient-limiter';
+
+export { POLICY_BEHAVIOUR, POLICY_NAMES, type PolicyName } from './policies';
+export { RATE_LIMIT_MESSAGE } from './resilient-limiter';
+
+export type RateLimiters = Record<PolicyName, Middleware>;
+
+export interface RateLimitersDeps {
+  rateLimits: Config['rateLimits'];
+  /** The limiter's own client: ~100 ms command deadline, no offline queue. null = in-process store only. */
+  redis: Redis | null;
+  keyPrefix: string;
+  metrics: ApiMetrics;
+  logger: Logger;
+}
+
+/** The six policies, ready to mount; upload and chat have no routes yet but are built, exported and tested. */
+export function createRateLimiters(deps: RateLimitersDeps): RateLimiters {
+  const redis = deps.rateLimits.memoryFallback ? null : deps.redis;
+  if (!redis) deps.logger.warn('rate limiters use an in-process store: correct only for a single API process');
+  const entries = POLICY_NAMES.map((policy) => {
+    const behaviour = POLICY_BEHAVIOUR[policy];
+    const { max, windowSeconds } = deps.rateLimits[policy];
+    const limiter = createResilientLimiter({
+      policy,
+      max,
+      windowSeconds,
+      behaviour,
+      key: behaviour.key === 'ip' ? clientIpKey : userKey,
+      // Cron jobs (X-Cron-Secret) start syncs for many accounts on purpose: not a user's burst (issue 6).
+      skip: policy === 'social' ? (ctx) => ctx.state.cron === true : undefined,
+      redis,
+      namespace: `${deps.keyPrefix}ratelimit:${policy}`,
+      metrics: deps.metrics,
+      logger: deps.logger,
+    });
+    return [policy, limiter] as const;
+  });
+  return Object.fromEntries(entries) as RateLimiters;
+}
+
+function clientIpKey(ctx: AppContext): string {
+  return `ip:${ctx.state.clientIp}`;
+}
+
+/** Per-user policies run after authentication; an anonymous caller (should none slip through) is keyed by IP. */
+function userKey(ctx: AppContext): string {
+  return ctx.state.user ? `user:${ctx.state.user.id}` : clientIpKey(ctx);
+}

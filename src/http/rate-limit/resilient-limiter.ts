@@ -1,0 +1,147 @@
+import type { Redis } from 'ioredis';
+import type { Context, Middleware, Next } from 'koa';
+import ratelimit from 'koa-ratelimit';
+import type { Logger } from 'pino';
+import type { AppContext } from '../context';
+import type { ApiMetrics } from '../metrics';
+import { appendRateLimitHeaders } from './headers';
+import type { PolicyBehaviour, PolicyName } from './policies';
+
+export const RATE_LIMIT_MESSAGE = 'Too many requests. Please try again later.';
+/** One warning per policy per 10 s while Redis is failing: every request is still counted in metrics. */
+const STORE_ERROR_LOG_INTERVAL_MS = 10_000;
+/** The in-process fallback store is swept of expired windows once it holds this many keys. */
+const MEMORY_SWEEP_THRESHOLD = 10_000;
+
+export interface ResilientLimiterOptions {
+  policy: PolicyName;
+  max: number;
+  windowSeconds: number;
+  behaviour: PolicyBehaviour;
+  key: (ctx: AppContext) => string;
+  skip?: (ctx: AppContext) => boolean;
+  /** null: the in-process store only (RATE_LIMIT_MEMORY_FALLBACK, or no Redis in `npm run dev`). */
+  redis: Redis | null;
+  /** Redis keys are `<namespace>:<key>`; the namespace starts with REDIS_KEY_PREFIX. */
+  namespace: string;
+  metrics: ApiMetrics;
+  logger: Logger;
+}
+
+type Outcome = 'allowed' | 'limited';
+
+/**
+ * koa-ratelimit (sliding window in Redis, one atomic Lua script per request), wrapped so that:
+ * - a Redis failure never hangs or fails a request: the client has a ~100 ms command deadline and no offline
+ *   queue (src/redis/connection.ts), and errors are caught here, then handled per policy (POLICY_BEHAVIOUR);
+ * - refusals answer 429 with the documented body and a whole-second Retry-After of at least 1;
+ * - every answer carries the IETF RateLimit-Policy / RateLimit fields next to koa-ratelimit's X-RateLimit-*.
+ */
+export function createResilientLimiter(options: ResilientLimiterOptions): Middleware {
+  const { policy, max, windowSeconds, behaviour, metrics } = options;
+  const memoryStore = new Map<string, { reset: number }>();
+  const common = {
+    duration: windowSeconds * 1000,
+    max,
+    namespace: options.namespace,
+    id: (ctx: Context) => options.key(ctx as AppContext),
+  };
+  const redisLimiter = options.redis ? ratelimit({ ...common, driver: 'redis', db: options.redis }) : null;
+  const memoryLimiter = ratelimit({ ...common, driver: 'memory', db: memoryStore });
+  const count = (outcome: string) => metrics.rateLimitDecisions.inc({ policy, outcome });
+  const logStoreError = throttledWarning(options.logger, policy);
+
+  async function runMemory(ctx: AppContext, next: Next, prefix: string): Promise<void> {
+    sweepExpired(memoryStore);
+    const outcome = await runLimiter(memoryLimiter, ctx, next, options);
+    count(`${prefix}${outcome}`);
+  }
+
+  return async function rateLimitMiddleware(ctx: Context, next: Next): Promise<void> {
+    const appCtx = ctx as AppContext;
+    if (options.skip?.(appCtx)) {
+      count('skipped');
+      return next();
+    }
+    if (!redisLimiter) return runMemory(appCtx, next, '');
+    let outcome: Outcome;
+    try {
+      outcome = await runLimiter(redisLimiter, appCtx, next, options);
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      logStoreError(error.cause);
+      if (behaviour.onStoreError === 'allow') {
+        count('store_error_allowed');
+        return next();
+      }
+      return runMemory(appCtx, next, 'fallback_');
+    }
+    count(outcome);
+  };
+}
+
+class StoreError extends Error {
+  constructor(cause: unknown) {
+    super('rate limit store failed', { cause });
+  }
+}
+
+/**
+ * Runs one koa-ratelimit middleware. Anything thrown before it calls `next` is the store failing (it does
+ * nothing else first) and becomes a StoreError; errors from downstream pass through untouched.
+ */
+async function runLimiter(limiter: Middleware, ctx: AppContext, next: Next, options: ResilientLimiterOptions): Promise<Outcome> {
+  let passed = false;
+  try {
+    await limiter(ctx, async () => {
+      passed = true;
+      addIetfHeaders(ctx, options);
+      await next();
+    });
+  } catch (error) {
+    if (passed) throw error;
+    throw new StoreError(error);
+  }
+  if (passed) return 'allowed';
+  addIetfHeaders(ctx, options);
+  refuse(ctx);
+  return 'limited';
+}
+
+function addIetfHeaders(ctx: AppContext, { policy, max, windowSeconds }: ResilientLimiterOptions): void {
+  appendRateLimitHeaders(ctx, policy, {
+    max,
+    windowSeconds,
+    remaining: Number(ctx.response.get('X-RateLimit-Remaining')) || 0,
+    resetInSeconds: secondsUntil(Number(ctx.response.get('X-RateLimit-Reset'))),
+  });
+}
+
+/** koa-ratelimit already set 429 and a plain-text body; replace them with the documented answer. */
+function refuse(ctx: AppContext): void {
+  const retryAfter = Math.max(1, secondsUntil(Number(ctx.response.get('X-RateLimit-Reset'))));
+  ctx.status = 429;
+  ctx.set('Retry-After', String(retryAfter));
+  ctx.body = { error: 'RATE_LIMIT_EXCEEDED', message: RATE_LIMIT_MESSAGE, retryAfter };
+}
+
+/** koa-ratelimit's reset is a UNIX time in seconds. */
+function secondsUntil(resetEpochSeconds: number): number {
+  if (!Number.isFinite(resetEpochSeconds)) return 0;
+  return Math.max(0, Math.ceil(resetEpochSeconds - Date.now() / 1000));
+}
+
+function sweepExpired(store: Map<string, { reset: number }>): void {
+  if (store.size < MEMORY_SWEEP_THRESHOLD) return;
+  const nowSeconds = Date.now() / 1000;
+  for (const [key, entry] of store) if (entry.reset < nowSeconds) store.delete(key);
+}
+
+function throttledWarning(logger: Logger, policy: PolicyName): (cause: unknown) => void {
+  let lastLoggedAt = 0;
+  return (cause) => {
+    if (Date.now() - lastLoggedAt < STORE_ERROR_LOG_INTERVAL_MS) return;
+    lastLoggedAt = Date.now();
+    logger.warn({ policy, err: cause instanceof Error ? cause.message : String(cause) }, 'rate limit store unavailable');
+  };
+}

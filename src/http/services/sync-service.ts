@@ -1,0 +1,65 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { SocialAccount, type Platform } from '../../db/entities';
+import { AppError } from '../../errors';
+import type { WorkflowClient, StartedWorkflow, WorkflowStatusView } from '../../temporal/workflow-client';
+import type { AppContext } from '../context';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface SyncTarget {
+  accountId?: string;
+}
+
+/**
+ * Which account a sync request means: the given `accountId` (it must be the caller's, on that platform), or
+ * the caller's most recently connected account on the platform. Cron callers must name the account.
+ */
+export async function findAccountToSync(ctx: AppContext, platform: Platform, target: SyncTarget): Promise<SocialAccount> {
+  const em: EntityManager = ctx.state.em;
+  const user = ctx.state.user;
+  if (!user && !target.accountId) {
+    throw new AppError('VALIDATION_FAILED', 'Invalid input: body.accountId.', [
+      { field: 'body.accountId', message: 'is required for X-Cron-Secret callers' },
+    ]);
+  }
+  const where = {
+    platform,
+    status: { $ne: 'disconnected' as const },
+    ...(target.accountId ? { id: target.accountId } : {}),
+    ...(user ? { owner: user.id } : {}),
+  };
+  const account = await em.findOne(SocialAccount, where, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  if (!account) throw new AppError('NOT_FOUND', `No connected ${platform} account.`);
+  if (account.status !== 'active') {
+    throw new AppError('REAUTH_REQUIRED', `The ${platform} account needs to be connected again.`, {
+      accountId: account.id,
+      status: account.status,
+    });
+  }
+  return account;
+}
+
+export function presentStarted(started: StartedWorkflow) {
+  return {
+    workflowId: started.workflowId,
+    runId: started.runId,
+    type: started.type,
+    status: 'RUNNING',
+    statusUrl: `/api/v1/workflows/${encodeURIComponent(started.workflowId)}`,
+  };
+}
+
+/**
+ * Users see workflows of their own accounts only (by the AccountId search attribute); admins and cron callers
+ * see all. Anything else is a 404, so ids of other users' workflows cannot be probed.
+ */
+export async function findVisibleWorkflow(ctx: AppContext, workflows: WorkflowClient, workflowId: string): Promise<WorkflowStatusView> {
+  const view = await workflows.describe(workflowId);
+  if (!view) throw new AppError('NOT_FOUND', 'No such workflow.');
+  const user = ctx.state.user;
+  if (ctx.state.cron || user?.role === 'admin') return view;
+  const accountId = view.accountId && UUID.test(view.accountId) ? view.accountId : null;
+  const owned = user && accountId ? await ctx.state.em.count(SocialAccount, { id: accountId, owner: user.id }) : 0;
+  if (!owned) throw new AppError('NOT_FOUND', 'No such workflow.');
+  return view;
+}
