@@ -2,6 +2,9 @@ import { User } from '../../src/db/entities';
 import { readOutbox } from '../../src/auth/mailer';
 import { createAdmin, readLatestOtp, signUpVerified, startApiHarness, type ApiHarness } from '../helpers/api';
 
+// The integration project's testTimeout does not reach test files (jest reads it globally): set it here.
+jest.setTimeout(120_000);
+
 describe('auth routes (real PostgreSQL, Redis, Temporal)', () => {
   let h: ApiHarness;
   beforeAll(async () => {
