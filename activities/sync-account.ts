@@ -1,18 +1,14 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { callsPerAccount, type PacingSettings } from '../src/pacing/plan';
+import { Context } from '@temporalio/activity';
+import { expectedMediaCalls, SYNC_ENDPOINTS, type PacingSettings } from '../src/pacing/plan';
 import type { SyncBudget } from '../src/pacing/redis-budget';
 import { isPlatformError, type PlatformError } from '../src/platforms/errors';
-import type { MediaItem, Platform, PlatformClient, PlatformUsage, Profile } from '../src/platforms/types';
+import type { Platform, PlatformClient, PlatformUsage, Profile } from '../src/platforms/types';
 import type { AccountLease } from '../src/sync/account-lease';
 import { computeEngagementRate } from '../src/sync/engagement';
 import { loadAccountForSync, persistAccountSync, type AccountSyncRow } from '../src/sync/persist-sync';
 import type { ActivityDeps } from './index';
-import {
-  SYNC_FAILURE_TYPES,
-  type SyncAccountActivityInput,
-  type SyncAccountActivityResult,
-  type SyncFailureDetails,
-} from './sync-types';
+import { checkBeforeCalls, metricLabels, permanentFailure, safeErrorName, toApplicationFailure } from './sync-account-rules';
+import type { SyncAccountActivityInput, SyncAccountActivityResult } from './sync-types';
 
 /** Longer than the activity's 2-minute start-to-close timeout, so a live attempt never loses its lease. */
 export const SYNC_LEASE_TTL_MS = 150_000;
@@ -29,27 +25,44 @@ export interface SyncAccountDeps extends ActivityDeps {
   pacing: PacingSettings;
 }
 
-interface FetchedAccount {
-  profile: Profile;
-  media: MediaItem[];
-  usage: PlatformUsage | null;
+/** Who runs the sync: the lease owner (stable across retries) and a liveness signal. */
+export interface SyncRunContext {
+  owner: string;
+  workflowId: string;
+  heartbeat(stage: string): void;
 }
 
-/**
- * One account's sync: lease -> checks -> budget -> profile -> latest posts -> engagement -> one transaction.
- * Decides nothing about waiting: budget and throttling come back as results so the workflow waits with a
- * durable timer and holds no worker slot; only transient platform errors throw (Temporal retries them).
- */
-export function createSyncAccountActivity(deps: SyncAccountDeps) {
-  const now = deps.now ?? (() => new Date());
+export type AccountSyncer = (input: SyncAccountActivityInput, run: SyncRunContext) => Promise<SyncAccountActivityResult>;
 
+/** The Temporal activity: the account syncer in an activity context (lease owner = workflow + activity id). */
+export function createSyncAccountActivity(deps: SyncAccountDeps) {
+  const syncAccountOnce = createAccountSyncer(deps);
   return async function syncAccount(input: SyncAccountActivityInput): Promise<SyncAccountActivityResult> {
     const info = Context.current().info;
     const workflowId = info.workflowExecution?.workflowId ?? 'standalone';
-    const owner = `${workflowId}/${info.activityId}`;
+    return syncAccountOnce(input, {
+      owner: `${workflowId}/${info.activityId}`,
+      workflowId,
+      heartbeat: (stage) => Context.current().heartbeat(stage),
+    });
+  };
+}
+
+/**
+ * One account's sync: lease -> checks -> budget -> profile -> budget -> latest posts -> engagement -> one
+ * transaction. Budgets are reserved per call phase and exactly: the media pages are counted from the
+ * profile's media count (TikTok's video_count is the public videos video/list pages through), so what is
+ * reserved is what is called. Decides nothing about waiting: a spent budget or a throttle comes back as a
+ * result so the workflow waits on a durable timer, holding no worker slot; transient errors throw.
+ * Temporal-free, so the benchmark's plain-Node baseline runs exactly this code.
+ */
+export function createAccountSyncer(deps: SyncAccountDeps): AccountSyncer {
+  const now = deps.now ?? (() => new Date());
+
+  return async function syncAccountOnce(input, run) {
     const started = Date.now();
-    const log = deps.logger.child({ workflowId, accountId: input.accountId });
-    if (!(await deps.lease.acquire(input.accountId, owner, SYNC_LEASE_TTL_MS))) {
+    const log = deps.logger.child({ workflowId: run.workflowId, accountId: input.accountId });
+    if (!(await deps.lease.acquire(input.accountId, run.owner, SYNC_LEASE_TTL_MS))) {
       const account = await loadAccountForSync(deps.orm.em.getKnex(), input.accountId);
       return count({ kind: 'busy', platform: account?.platform ?? 'instagram' });
     }
@@ -57,51 +70,63 @@ export function createSyncAccountActivity(deps: SyncAccountDeps) {
       const account = await loadAccountForSync(deps.orm.em.getKnex(), input.accountId);
       const early = checkBeforeCalls(account, input, now(), deps.config.refresh.jitMarginMinutes);
       if (early) return count(early);
-      const { platform } = account!;
-      const decision = await deps.budget.reserve(platform, callsPerAccount(platform, deps.pacing.postsLimit));
-      if (!decision.granted)
-        return count({ kind: 'rate_limited', platform, waitMs: decision.waitMs, scope: 'platform', reason: decision.reason });
-      const result = await fetchAndStore(account!, platform);
-      deps.metrics.syncDuration.observe({ platform }, (Date.now() - started) / 1000);
-      log.info({ platform, postsSynced: result.kind === 'synced' ? result.postsSynced : 0 }, 'account synced');
+      const result = await fetchAndStore(account!, run);
+      if (result.kind === 'synced') {
+        deps.metrics.syncDuration.observe({ platform: result.platform }, (Date.now() - started) / 1000);
+        log.info({ platform: result.platform, postsSynced: result.postsSynced }, 'account synced');
+      }
       return count(result);
     } catch (error) {
       return count(handleFailure(error, log));
     } finally {
-      await deps.lease.release(input.accountId, owner).catch(() => undefined);
+      await deps.lease.release(input.accountId, run.owner).catch(() => undefined);
     }
   };
 
-  async function fetchAndStore(account: AccountSyncRow, platform: Platform): Promise<SyncAccountActivityResult> {
+  async function fetchAndStore(account: AccountSyncRow, run: SyncRunContext): Promise<SyncAccountActivityResult> {
+    const { platform } = account;
+    const client = deps.platforms[platform];
+    const endpoints = SYNC_ENDPOINTS[platform];
+    const profileBudget = await reserve(platform, endpoints.profile, 1);
+    if (profileBudget) return profileBudget;
     const accessToken = deps.cipher.decrypt(account.accessTokenEnc!);
-    const fetched = await fetchAccount(deps.platforms[platform], accessToken, deps.config.sync.postsLimit);
-    const engagementRate = computeEngagementRate(fetched.media, fetched.profile.followers);
-    await persistAccountSync(deps.orm.em.getKnex(), {
-      accountId: account.id,
-      profile: fetched.profile,
-      media: fetched.media,
-      engagementRate,
-      syncedAt: now(),
-    });
-    const usagePercent = fetched.usage?.maxPercent ?? null;
-    await slowDownWhenUsageHigh(platform, fetched.usage);
+    const profile = await countCall(platform, 'profile', () => client.getProfile(accessToken));
+    run.heartbeat('profile');
+    const mediaCalls = expectedMediaCalls(platform, deps.pacing.postsLimit, profile.value.mediaCount);
+    const mediaBudget = await reserve(platform, endpoints.media, mediaCalls);
+    if (mediaBudget) return mediaBudget;
+    const media = await countCall(platform, 'media', () => client.listRecentMedia(accessToken, deps.pacing.postsLimit));
+    run.heartbeat('media');
+    return store(account, platform, profile.value, media.value, media.usage ?? profile.usage, mediaCalls);
+  }
+
+  async function store(
+    account: AccountSyncRow,
+    platform: Platform,
+    profile: Profile,
+    media: Awaited<ReturnType<PlatformClient['listRecentMedia']>>['value'],
+    usage: PlatformUsage | null,
+    mediaCalls: number,
+  ): Promise<SyncAccountActivityResult> {
+    const engagementRate = computeEngagementRate(media, profile.followers);
+    await persistAccountSync(deps.orm.em.getKnex(), { accountId: account.id, profile, media, engagementRate, syncedAt: now() });
+    await slowDownWhenUsageHigh(platform, usage);
     return {
       kind: 'synced',
       platform,
-      postsSynced: fetched.media.length,
-      followers: fetched.profile.followers,
+      postsSynced: media.length,
+      followers: profile.followers,
       engagementRate,
-      usagePercent,
+      usagePercent: usage?.maxPercent ?? null,
+      calls: { profile: 1, media: mediaCalls },
     };
   }
 
-  async function fetchAccount(client: PlatformClient, accessToken: string, limit: number): Promise<FetchedAccount> {
-    const platform = client.platform;
-    const profile = await countCall(platform, 'profile', () => client.getProfile(accessToken));
-    Context.current().heartbeat('profile');
-    const media = await countCall(platform, 'media', () => client.listRecentMedia(accessToken, limit));
-    Context.current().heartbeat('media');
-    return { profile: profile.value, media: media.value, usage: media.usage ?? profile.usage };
+  /** null when granted; otherwise the rate_limited result to hand back. */
+  async function reserve(platform: Platform, endpoint: string, calls: number): Promise<SyncAccountActivityResult | null> {
+    const decision = await deps.budget.reserve(platform, [{ endpoint, calls }]);
+    if (decision.granted) return null;
+    return { kind: 'rate_limited', platform, waitMs: decision.waitMs, scope: 'platform', reason: decision.reason };
   }
 
   async function countCall<T>(platform: Platform, endpoint: 'profile' | 'media', call: () => Promise<T>): Promise<T> {
@@ -143,75 +168,12 @@ export function createSyncAccountActivity(deps: SyncAccountDeps) {
     const platformWide = error.platform === 'tiktok' || INSTAGRAM_APP_RATE_LIMIT_CODES.has(error.code);
     const waitMs = error.retryAfterMs ?? (error.platform === 'tiktok' ? TIKTOK_RATE_LIMIT_WAIT_MS : USAGE_PAUSE_MS);
     if (platformWide) void deps.budget.pausePlatform(error.platform, waitMs).catch(() => undefined);
-    return {
-      kind: 'rate_limited',
-      platform: error.platform,
-      waitMs,
-      scope: platformWide ? 'platform' : 'account',
-      reason: 'platform_rate_limited',
-    };
+    return { kind: 'rate_limited', platform: error.platform, waitMs, scope: platformWide ? 'platform' : 'account', reason: 'platform_rate_limited' };
   }
 
   function count(result: SyncAccountActivityResult): SyncAccountActivityResult {
-    const platform = result.platform ?? 'unknown';
     const [outcome, reason] = metricLabels(result);
-    deps.metrics.syncAccounts.inc({ platform, outcome, reason });
+    deps.metrics.syncAccounts.inc({ platform: result.platform ?? 'unknown', outcome, reason });
     return result;
   }
-}
-
-/** The checks that need no platform call; null when the account should be synced now. */
-function checkBeforeCalls(
-  account: AccountSyncRow | null,
-  input: SyncAccountActivityInput,
-  at: Date,
-  marginMinutes: number,
-): SyncAccountActivityResult | null {
-  if (!account) return { kind: 'skipped', platform: null, reason: 'not_found' };
-  const { platform } = account;
-  if (account.status !== 'active') return { kind: 'skipped', platform, reason: 'not_active' };
-  if (input.dueBefore && account.lastSyncedAt && account.lastSyncedAt >= new Date(input.dueBefore))
-    return { kind: 'skipped', platform, reason: 'recently_synced' };
-  if (!account.accessTokenEnc) return { kind: 'auth_revoked', platform, errorCode: 'TOKEN_MISSING' };
-  const expiresSoon =
-    account.accessExpiresAt !== null && account.accessExpiresAt.getTime() - at.getTime() <= marginMinutes * 60_000;
-  if (expiresSoon && !input.skipTokenCheck) return { kind: 'needs_token_refresh', platform, marginMinutes };
-  return null;
-}
-
-function metricLabels(result: SyncAccountActivityResult): [string, string] {
-  switch (result.kind) {
-    case 'synced':
-      return ['synced', ''];
-    case 'skipped':
-      return ['skipped', result.reason];
-    case 'busy':
-      return ['skipped', 'sync_in_progress'];
-    case 'auth_revoked':
-      return ['reauth_required', result.errorCode];
-    case 'rate_limited':
-      return ['deferred', result.reason];
-    case 'needs_token_refresh':
-      return ['deferred', 'token_refresh'];
-  }
-}
-
-/** Transient errors are retried by Temporal's policy; anything else is a bug or a bad account: no retry. */
-function toApplicationFailure(error: PlatformError): ApplicationFailure {
-  const details: SyncFailureDetails = { errorCode: error.code };
-  return ApplicationFailure.create({
-    type: error.kind === 'transient' ? SYNC_FAILURE_TYPES.transient : SYNC_FAILURE_TYPES.permanent,
-    message: error.message,
-    nonRetryable: error.kind !== 'transient',
-    details: [details],
-  });
-}
-
-function permanentFailure(errorCode: string, message: string): ApplicationFailure {
-  const details: SyncFailureDetails = { errorCode };
-  return ApplicationFailure.create({ type: SYNC_FAILURE_TYPES.permanent, message, nonRetryable: true, details: [details] });
-}
-
-function safeErrorName(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
 }

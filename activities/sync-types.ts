@@ -1,4 +1,7 @@
+import type { PlatformBudgetPlan } from '../src/pacing/plan';
 import type { Platform } from '../src/platforms/types';
+
+export type { PlatformBudgetPlan };
 
 /** Payloads of the data-sync activities. Ids, counters and codes only: never a token. */
 
@@ -8,8 +11,13 @@ export interface SyncSettings {
   postsLimit: number;
   /** The replaced design's fixed 2 s between accounts survives as a configurable minimum (default 0). */
   minSpacingMs: number;
-  /** Accounts a minute the call budgets allow per platform; null: no app-wide cap. */
-  accountsPerMinute: Record<Platform, number | null>;
+  /** The shared call budgets per platform; null: no app-wide cap (Instagram by default). */
+  budgets: Record<Platform, PlatformBudgetPlan | null>;
+}
+
+export interface AccountCalls {
+  profile: number;
+  media: number;
 }
 
 export interface ListAccountsDueInput {
@@ -43,6 +51,8 @@ export type SyncAccountActivityResult =
       engagementRate: number;
       /** Highest usage percentage Instagram reported, when it did. */
       usagePercent: number | null;
+      /** Platform calls made (and reserved) per endpoint kind: the fleet paces on what accounts really cost. */
+      calls: AccountCalls;
     }
   | { kind: 'skipped'; platform: Platform | null; reason: 'not_found' | 'not_active' | 'recently_synced' }
   /** Another sync (fleet or on demand) holds this account right now. */

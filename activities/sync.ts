@@ -1,4 +1,4 @@
-import { accountsPerMinute, pacingSettingsFromConfig, PLATFORM_WINDOW_MS } from '../src/pacing/plan';
+import { pacingSettingsFromConfig, platformBudgetPlan, PLATFORM_WINDOW_MS } from '../src/pacing/plan';
 import { createSyncBudget } from '../src/pacing/redis-budget';
 import { createAccountLease } from '../src/sync/account-lease';
 import type { ActivityDeps } from './index';
@@ -29,7 +29,7 @@ export function createSyncActivities(deps: ActivityDeps, options: SyncActivityOp
       concurrency: sync.concurrency,
       postsLimit: sync.postsLimit,
       minSpacingMs: sync.minSpacingMs,
-      accountsPerMinute: { instagram: accountsPerMinute('instagram', pacing), tiktok: accountsPerMinute('tiktok', pacing) },
+      budgets: { instagram: platformBudgetPlan('instagram', pacing), tiktok: platformBudgetPlan('tiktok', pacing) },
     };
   }
 

@@ -113,7 +113,11 @@ export interface SyncFleetContinuation {
   failures: SyncFleetFailure[];
   /** Runs before this one. */
   runsBefore: number;
+  /** Calls synced accounts really made, per platform: the next run paces on them from its start. */
+  pacingStats?: SyncFleetPacingStats;
 }
+
+export type SyncFleetPacingStats = Partial<Record<Platform, { accounts: number; profile: number; media: number }>>;
 
 export interface SyncFleetFailure {
   accountId: string;

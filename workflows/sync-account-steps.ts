@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, sleep } from '@temporalio/workflow';
-import type { SyncActivities, SyncAccountActivityResult, SyncFailureDetails } from '../activities/sync';
+import type { AccountCalls, SyncActivities, SyncAccountActivityResult, SyncFailureDetails } from '../activities/sync';
 import type { Platform, SyncAccountProgress, SyncAccountResult } from './shared';
 import { notifyAccountReauthRequired } from './notify';
 import { refreshAccountTokenDurably } from './refresh-account';
@@ -38,6 +38,8 @@ export interface AccountSyncOptions {
   /** The fleet pauses the whole platform (its beforeRetry then waits); without it, this account sleeps. */
   onPlatformPaused?: (platform: Platform, waitMs: number) => void;
   onStage?: (stage: SyncAccountProgress['stage'], rateLimitedUntil: string | null) => void;
+  /** What the sync really cost in platform calls (the fleet paces on it). */
+  onCalls?: (platform: Platform, calls: AccountCalls) => void;
   onPlatformKnown?: (platform: Platform) => void;
 }
 
@@ -92,6 +94,7 @@ async function handleResult(
   const { accountId } = options;
   switch (result.kind) {
     case 'synced':
+      options.onCalls?.(result.platform, result.calls);
       return {
         accountId,
         platform: result.platform,

@@ -42,7 +42,7 @@ export async function syncAllAccountsWorkflow(input: SyncAllAccountsInput = {}):
   const concurrency = clamp(input.concurrency ?? settings.concurrency, 1, MAX_CONCURRENCY);
   const pageSize = clamp(input.pageSize ?? DEFAULT_PAGE_SIZE, 1, 1_000);
   const accountsPerRun = Math.max(input.maxAccountsPerRun ?? DEFAULT_ACCOUNTS_PER_RUN, pageSize);
-  const pacer = new DispatchPacer({ accountsPerMinute: settings.accountsPerMinute, minSpacingMs: settings.minSpacingMs });
+  const pacer = new DispatchPacer({ budgets: settings.budgets, minSpacingMs: settings.minSpacingMs, observed: carried.pacingStats });
   const state = { ...carried, counters: { ...carried.counters }, failures: [...carried.failures] };
   let inFlight = 0;
   let allFound = false;
@@ -71,6 +71,7 @@ export async function syncAllAccountsWorkflow(input: SyncAllAccountsInput = {}):
       waitWhenBusy: false,
       beforeRetry: (platform) => pacer.waitTurn(platform ?? account.platform),
       onPlatformPaused: (platform, ms) => pacer.pause(platform, ms),
+      onCalls: (platform, calls) => pacer.observe(platform, calls),
     }).then(record);
   };
 
@@ -109,7 +110,7 @@ export async function syncAllAccountsWorkflow(input: SyncAllAccountsInput = {}):
   if (!allFound) {
     await continueAsNew<typeof syncAllAccountsWorkflow>({
       ...input,
-      continuation: { ...state, runsBefore: state.runsBefore + 1 },
+      continuation: { ...state, runsBefore: state.runsBefore + 1, pacingStats: pacer.stats() },
     });
   }
   return summarize(state);

@@ -1,28 +1,42 @@
 import { sleep } from '@temporalio/workflow';
-import type { Platform } from './shared';
+import type { AccountCalls, PlatformBudgetPlan } from '../activities/sync';
+import type { Platform, SyncFleetPacingStats } from './shared';
 
 /**
  * Spaces the fleet's dispatches with durable timers at the rate the call budgets allow, per platform.
- * Dispatches that fall within BATCH_WINDOW_MS of now leave together: one timer per batch instead of one
- * per account (TikTok at ~282 accounts/min is ~5 a second: 5x fewer timers and history events), while the
- * average rate stays exact. A pause (spent budget, a 429, Instagram usage past 90 %) stops a platform's
- * dispatches until it ends. The Redis budget remains the hard limit; this keeps the fleet from hammering it.
+ * The rate follows what accounts really cost: a TikTok account with under 20 public videos needs one
+ * video/list call, not two, so pacing on the worst case would leave ~20 % of the quota unused. It starts from
+ * the worst case and converges on the observed average calls per account (weighted against a prior of
+ * PRIOR_ACCOUNTS worst-case accounts). Dispatches within BATCH_WINDOW_MS of now leave together: one timer
+ * per batch, not per account (TikTok's ~5 accounts a second: 5x fewer timers and history events).
+ * A pause (spent budget, a 429, Instagram usage past 90 %) stops a platform's dispatches until it ends.
+ * The Redis budget stays the hard limit; this keeps the fleet from running into it.
  */
 export const BATCH_WINDOW_MS = 1_000;
+/**
+ * 3 % under what the budget sustains: batches and estimate drift then rarely meet a full window, while a
+ * steady 100 % would make a short budget wait the norm. With the 2 s window margin: ~94 % of the quota.
+ */
+export const PACING_HEADROOM = 0.97;
+const PRIOR_ACCOUNTS = 5;
 
 export interface PacerSettings {
-  /** Accounts per minute per platform; null: no rate cap (concurrency alone bounds it). */
-  accountsPerMinute: Record<Platform, number | null>;
+  budgets: Record<Platform, PlatformBudgetPlan | null>;
   /** Minimum time between any two dispatches (SYNC_MIN_SPACING_MS); exact, never batched. */
   minSpacingMs: number;
+  /** Calls observed by earlier runs of this fleet sync (continue-as-new). */
+  observed?: SyncFleetPacingStats;
 }
 
 export class DispatchPacer {
   private readonly nextAt = new Map<Platform, number>();
   private readonly pausedUntil = new Map<Platform, number>();
+  private readonly observed: SyncFleetPacingStats;
   private lastDispatchAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly settings: PacerSettings) {}
+  constructor(private readonly settings: PacerSettings) {
+    this.observed = copyStats(settings.observed ?? {});
+  }
 
   /** Resolves when an account of `platform` may be dispatched; takes its slot. */
   async waitTurn(platform: Platform): Promise<void> {
@@ -37,6 +51,14 @@ export class DispatchPacer {
     await this.waitWhilePaused(platform);
   }
 
+  /** What a synced account actually cost. */
+  observe(platform: Platform, calls: AccountCalls): void {
+    const stats = (this.observed[platform] ??= { accounts: 0, profile: 0, media: 0 });
+    stats.accounts++;
+    stats.profile += calls.profile;
+    stats.media += calls.media;
+  }
+
   pause(platform: Platform, ms: number): void {
     const until = Date.now() + ms;
     if (until > (this.pausedUntil.get(platform) ?? 0)) this.pausedUntil.set(platform, until);
@@ -48,6 +70,24 @@ export class DispatchPacer {
     return latest > Date.now() ? new Date(latest).toISOString() : null;
   }
 
+  stats(): SyncFleetPacingStats {
+    return copyStats(this.observed);
+  }
+
+  /** Accounts a minute the budget allows at the average cost seen so far; null: uncapped. */
+  accountsPerMinute(platform: Platform): number | null {
+    const budget = this.settings.budgets[platform];
+    if (!budget) return null;
+    const seen = this.observed[platform] ?? { accounts: 0, profile: 0, media: 0 };
+    const average = (observedCalls: number, worstCase: number) =>
+      (observedCalls + worstCase * PRIOR_ACCOUNTS) / (seen.accounts + PRIOR_ACCOUNTS);
+    const perWindow = Math.min(
+      budget.profileLimit / average(seen.profile, budget.worstCase.profile),
+      budget.mediaLimit / average(seen.media, budget.worstCase.media),
+    );
+    return perWindow * (60_000 / budget.windowMs) * PACING_HEADROOM;
+  }
+
   private async waitWhilePaused(platform: Platform): Promise<void> {
     for (;;) {
       const wait = (this.pausedUntil.get(platform) ?? 0) - Date.now();
@@ -57,7 +97,7 @@ export class DispatchPacer {
   }
 
   private takeRateSlot(platform: Platform, now: number): number {
-    const perMinute = this.settings.accountsPerMinute[platform];
+    const perMinute = this.accountsPerMinute(platform);
     if (!perMinute) return now;
     const at = Math.max(this.nextAt.get(platform) ?? now, now);
     this.nextAt.set(platform, at + 60_000 / perMinute);
@@ -70,4 +110,8 @@ export class DispatchPacer {
     this.lastDispatchAt = at;
     return at;
   }
+}
+
+function copyStats(stats: SyncFleetPacingStats): SyncFleetPacingStats {
+  return JSON.parse(JSON.stringify(stats)) as SyncFleetPacingStats;
 }

@@ -25,13 +25,6 @@ export const PLATFORM_WINDOW_MS = 60_000;
  */
 export const BUDGET_WINDOW_MARGIN_MS = 2_000;
 
-/**
- * The fleet dispatches 3 % under what the budget sustains: dispatches leave in batches (one timer per batch),
- * and a batch that lands on a full window only costs a short wait, but a steady 100 % would make that the
- * norm. With the window margin this paces TikTok at ~94 % of the platform's quota.
- */
-export const PACING_HEADROOM = 0.97;
-
 export interface PacingSettings {
   postsLimit: number;
   /** Calls allowed per platform window and endpoint, across every worker; 0: no app-wide cap. */
@@ -66,15 +59,6 @@ export function budgetWindowMs(settings: PacingSettings): number {
   return settings.platformWindowMs + BUDGET_WINDOW_MARGIN_MS;
 }
 
-/** Calls of one full account sync: one profile call, then media pages of the platform's maximum size. */
-export function callsPerAccount(platform: Platform, postsLimit: number): EndpointCalls[] {
-  const endpoints = SYNC_ENDPOINTS[platform];
-  return [
-    { endpoint: endpoints.profile, calls: 1 },
-    { endpoint: endpoints.media, calls: Math.max(1, Math.ceil(postsLimit / MEDIA_PAGE_SIZE[platform])) },
-  ];
-}
-
 /** Per-endpoint budgets; empty when the platform has no app-wide cap (Instagram's default). */
 export function budgetsFor(platform: Platform, settings: PacingSettings): EndpointBudget[] {
   const limit = settings.requestsPerWindow[platform];
@@ -84,16 +68,31 @@ export function budgetsFor(platform: Platform, settings: PacingSettings): Endpoi
 }
 
 /**
- * Accounts per minute the fleet dispatches at (the tightest endpoint decides), or null when uncapped.
- * TikTok at 600/min with 25 posts: video/list needs 2 calls an account, so 300 a minute, ~282 after the
- * window margin and the headroom.
+ * Media calls one sync makes once the profile's media count is known: the media list pages through exactly
+ * those items (TikTok's video_count counts the public videos video/list returns), up to the posts limit.
+ * Before the profile is read (mediaCount null) the worst case: full pages up to the limit.
  */
-export function accountsPerMinute(platform: Platform, settings: PacingSettings): number | null {
-  const budgets = budgetsFor(platform, settings);
-  if (budgets.length === 0) return null;
-  const calls = callsPerAccount(platform, settings.postsLimit);
-  const perWindow = Math.min(
-    ...budgets.map((budget) => budget.limit / (calls.find((entry) => entry.endpoint === budget.endpoint)?.calls ?? 1)),
-  );
-  return perWindow * (60_000 / budgetWindowMs(settings)) * PACING_HEADROOM;
+export function expectedMediaCalls(platform: Platform, postsLimit: number, mediaCount: number | null): number {
+  const listed = mediaCount === null ? postsLimit : Math.min(postsLimit, Math.max(0, mediaCount));
+  return Math.max(1, Math.ceil(listed / MEDIA_PAGE_SIZE[platform]));
+}
+
+/** What the fleet workflow paces with (it cannot read configuration): limits per budget window. */
+export interface PlatformBudgetPlan {
+  windowMs: number;
+  profileLimit: number;
+  mediaLimit: number;
+  /** Calls of one account before anything is known about it. */
+  worstCase: { profile: number; media: number };
+}
+
+export function platformBudgetPlan(platform: Platform, settings: PacingSettings): PlatformBudgetPlan | null {
+  const limit = settings.requestsPerWindow[platform];
+  if (limit <= 0) return null;
+  return {
+    windowMs: budgetWindowMs(settings),
+    profileLimit: limit,
+    mediaLimit: limit,
+    worstCase: { profile: 1, media: expectedMediaCalls(platform, settings.postsLimit, null) },
+  };
 }

@@ -46,11 +46,19 @@ export const DEFAULT_FAKE_SETTINGS: SyncSettings = {
   concurrency: 10,
   postsLimit: 25,
   minSpacingMs: 0,
-  accountsPerMinute: { instagram: null, tiktok: null },
+  budgets: { instagram: null, tiktok: null },
 };
 
-export function syncedResult(account: DueAccount | undefined): SyncAccountActivityResult {
-  return { kind: 'synced', platform: account?.platform ?? 'instagram', postsSynced: 25, followers: 1000, engagementRate: 1.5, usagePercent: null };
+/** A synced account; `mediaCalls` is what its media listing cost (TikTok: 2 for 25 posts, 1 for 20 or fewer). */
+export function syncedResult(account: DueAccount | undefined, mediaCalls?: number): SyncAccountActivityResult {
+  const platform = account?.platform ?? 'instagram';
+  const media = mediaCalls ?? (platform === 'tiktok' ? 2 : 1);
+  return { kind: 'synced', platform, postsSynced: 25, followers: 1000, engagementRate: 1.5, usagePercent: null, calls: { profile: 1, media } };
+}
+
+/** A TikTok-like budget: `perWindow` calls per endpoint per minute window; 25 posts take 2 media calls at worst. */
+export function tiktokBudget(profileLimit: number, mediaLimit: number) {
+  return { windowMs: 60_000, profileLimit, mediaLimit, worstCase: { profile: 1, media: 2 } };
 }
 
 export function createFakeSyncWorld(options: FakeSyncWorldOptions = {}): FakeSyncWorld {

@@ -1,24 +1,18 @@
-import {
-  accountsPerMinute,
-  budgetsFor,
-  budgetWindowMs,
-  callsPerAccount,
-  pacingSettingsFromConfig,
-} from '../../src/pacing/plan';
+import { budgetsFor, budgetWindowMs, expectedMediaCalls, pacingSettingsFromConfig, platformBudgetPlan } from '../../src/pacing/plan';
 import { makeTestConfig } from '../helpers/config';
 
 describe('sync pacing plan', () => {
   const config = makeTestConfig();
 
-  it('counts the calls of one sync: TikTok needs two video/list pages for 25 posts, Instagram one media page', () => {
-    expect(callsPerAccount('tiktok', 25)).toEqual([
-      { endpoint: 'GET /v2/user/info/', calls: 1 },
-      { endpoint: 'POST /v2/video/list/', calls: 2 },
-    ]);
-    expect(callsPerAccount('instagram', 25)).toEqual([
-      { endpoint: 'GET /me', calls: 1 },
-      { endpoint: 'GET /me/media', calls: 1 },
-    ]);
+  it('counts media calls from the profile: TikTok pages 20 videos a call, Instagram one page of up to 100', () => {
+    expect(expectedMediaCalls('tiktok', 25, 87)).toBe(2);
+    expect(expectedMediaCalls('tiktok', 25, 21)).toBe(2);
+    expect(expectedMediaCalls('tiktok', 25, 20)).toBe(1);
+    // An empty list is still one call.
+    expect(expectedMediaCalls('tiktok', 25, 0)).toBe(1);
+    expect(expectedMediaCalls('instagram', 25, 500)).toBe(1);
+    // Unknown count: the worst case.
+    expect(expectedMediaCalls('tiktok', 25, null)).toBe(2);
   });
 
   it('budgets TikTok per endpoint from TIKTOK_REQUESTS_PER_MINUTE and leaves Instagram uncapped by default', () => {
@@ -28,14 +22,13 @@ describe('sync pacing plan', () => {
       { endpoint: 'POST /v2/video/list/', limit: 600 },
     ]);
     expect(budgetsFor('instagram', settings)).toEqual([]);
-    expect(accountsPerMinute('instagram', settings)).toBeNull();
-  });
-
-  it('paces TikTok under the tightest endpoint: 600/min over 2 video/list calls is at most 300 accounts/min', () => {
-    const perMinute = accountsPerMinute('tiktok', pacingSettingsFromConfig(config.sync))!;
-    expect(perMinute).toBeLessThan(300);
-    // Within the window margin and headroom: still above 85 % of the quota.
-    expect(perMinute).toBeGreaterThan(0.85 * 300);
+    expect(platformBudgetPlan('instagram', settings)).toBeNull();
+    expect(platformBudgetPlan('tiktok', settings)).toEqual({
+      windowMs: 62_000,
+      profileLimit: 600,
+      mediaLimit: 600,
+      worstCase: { profile: 1, media: 2 },
+    });
   });
 
   it('scales per-minute limits to a shorter platform window, which our budget window exceeds', () => {

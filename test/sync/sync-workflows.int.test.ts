@@ -13,7 +13,7 @@ import {
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/dev-server';
 import { createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
 import type { DueAccount, SyncAccountActivityResult } from '../../activities/sync';
-import { createFakeSyncWorld, makeAccounts, syncedResult, type FakeSyncWorld, type FakeSyncWorldOptions, type SyncCall } from './fake-sync-activities';
+import { createFakeSyncWorld, makeAccounts, syncedResult, tiktokBudget, type FakeSyncWorld, type FakeSyncWorldOptions, type SyncCall } from './fake-sync-activities';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -73,7 +73,8 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     const instagram = makeAccounts('instagram', 12);
     const { world, workflowId, result } = runFleet({
       accounts: [...tiktok, ...instagram],
-      settings: { accountsPerMinute: { tiktok: 60, instagram: null }, concurrency: 50 },
+      // 120 video/list calls a minute at 2 per account: ~60 accounts a minute (58 with the 3 % headroom).
+      settings: { budgets: { tiktok: tiktokBudget(120, 120), instagram: null }, concurrency: 50 },
     });
     const summary = await result;
     expect(summary).toMatchObject({ found: 24, done: 24, succeeded: 24, failed: 0, runs: 1 });
@@ -93,6 +94,23 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     // Batched: fewer timers than paced accounts, but timers there are.
     expect(timers.length).toBeGreaterThan(3);
     expect(timers.length).toBeLessThan(12);
+  });
+
+  it('paces on what accounts really cost: one media call each doubles the rate of the worst-case estimate', async () => {
+    const accounts = makeAccounts('tiktok', 30);
+    const { world, result } = runFleet({
+      accounts,
+      // video/list: 60 a minute. Worst case 2 calls an account -> 30 accounts a minute (60 s for these 30).
+      settings: { budgets: { tiktok: tiktokBudget(600, 60), instagram: null }, concurrency: 50 },
+      sync: (_call, account) => syncedResult(account, 1),
+    });
+    expect(await result).toMatchObject({ succeeded: 30 });
+    const times = world.syncCalls.map((call) => call.scheduledAtMs);
+    const span = Math.max(...times) - Math.min(...times);
+    // Observed: 1 call an account -> converges on ~58 a minute: the 30 leave in well under the 60 s.
+    expect(span).toBeLessThan(45_000);
+    // ...but never faster than the budget allows at that cost (30 accounts x 1 call at 60 a minute).
+    expect(span).toBeGreaterThan(25_000);
   });
 
   it('waits for a spent budget with a timer (no activity running), shows rateLimitedUntil, then syncs', async () => {
