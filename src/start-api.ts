@@ -4,11 +4,15 @@ import { createMailer } from './auth/mailer';
 import { createTokenCipher } from './crypto/token-cipher';
 import { openOrm } from './db/orm';
 import { createApp } from './http/app';
+import { waitUntilReady } from './http/rate-limit';
 import { createReadinessChecks } from './http/readiness';
 import { createPlatformClients } from './platforms';
 import { bootOrExit, exitOnStartupFailure, onShutdownSignal } from './process/boot';
 import { createRedis } from './redis/connection';
 import { connectTemporalClient } from './temporal/connection';
+
+/** Long enough for a local or same-network Redis to accept the connection; the API starts regardless. */
+const REDIS_READY_WAIT_MS = 5_000;
 
 /** Composition root of the REST API: the only place that opens its connections. */
 async function main(): Promise<void> {
@@ -21,6 +25,9 @@ async function main(): Promise<void> {
       ? null
       : createRedis({ url: config.redis.url, commandTimeoutMs: config.rateLimits.redisTimeoutMs });
     redis?.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
+    if (redis && !(await waitUntilReady(redis, REDIS_READY_WAIT_MS))) {
+      logger.warn({ url: config.redis.url }, 'redis not ready: limiters fail open (general, social) or fall back to memory until it is');
+    }
     const temporal = await connectTemporalClient(config.temporal);
     const app = createApp({
       config,

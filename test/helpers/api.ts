@@ -17,6 +17,7 @@ import type { Platform } from '../../src/db/entities';
 import { createApp } from '../../src/http/app';
 import type { AppState } from '../../src/http/context';
 import { createApiMetrics, type ApiMetrics } from '../../src/http/metrics';
+import { waitUntilReady } from '../../src/http/rate-limit';
 import { createReadinessChecks } from '../../src/http/readiness';
 import { createLogger, type Logger } from '../../src/logger';
 import { createPlatformClients } from '../../src/platforms';
@@ -122,6 +123,7 @@ export async function startApiHarness(options: ApiHarnessOptions): Promise<ApiHa
     options.rateLimitRedis !== undefined
       ? options.rateLimitRedis
       : createRedis({ url: config.redis.url, commandTimeoutMs: config.rateLimits.redisTimeoutMs });
+  if (redis && options.rateLimitRedis === undefined) await waitUntilReady(redis, 5_000);
   const logs = new LogCapture();
   const metrics = createApiMetrics();
   const cipher = createTokenCipher(config.encryption);

@@ -9,6 +9,7 @@ import { createResilientLimiter } from './resilient-limiter';
 
 export { POLICY_BEHAVIOUR, POLICY_NAMES, type PolicyName } from './policies';
 export { RATE_LIMIT_MESSAGE } from './resilient-limiter';
+export { waitUntilReady } from './redis-ready';
 
 export type RateLimiters = Record<PolicyName, Middleware>;
 

@@ -53,8 +53,7 @@ export function createResilientLimiter(options: ResilientLimiterOptions): Middle
 
   async function runMemory(ctx: AppContext, next: Next, prefix: string): Promise<void> {
     sweepExpired(memoryStore);
-    const outcome = await runLimiter(memoryLimiter, ctx, next, options);
-    count(`${prefix}${outcome}`);
+    await runLimiter(memoryLimiter, ctx, next, options, (outcome) => count(`${prefix}${outcome}`));
   }
 
   return async function rateLimitMiddleware(ctx: Context, next: Next): Promise<void> {
@@ -64,9 +63,8 @@ export function createResilientLimiter(options: ResilientLimiterOptions): Middle
       return next();
     }
     if (!redisLimiter) return runMemory(appCtx, next, '');
-    let outcome: Outcome;
     try {
-      outcome = await runLimiter(redisLimiter, appCtx, next, options);
+      await runLimiter(redisLimiter, appCtx, next, options, count);
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
       logStoreError(error.cause);
@@ -76,7 +74,6 @@ export function createResilientLimiter(options: ResilientLimiterOptions): Middle
       }
       return runMemory(appCtx, next, 'fallback_');
     }
-    count(outcome);
   };
 }
 
@@ -88,24 +85,32 @@ class StoreError extends Error {
 
 /**
  * Runs one koa-ratelimit middleware. Anything thrown before it calls `next` is the store failing (it does
- * nothing else first) and becomes a StoreError; errors from downstream pass through untouched.
+ * nothing else first) and becomes a StoreError; errors from downstream pass through untouched. The decision
+ * is reported before the rest of the request runs, so a handler's error cannot hide it.
  */
-async function runLimiter(limiter: Middleware, ctx: AppContext, next: Next, options: ResilientLimiterOptions): Promise<Outcome> {
+async function runLimiter(
+  limiter: Middleware,
+  ctx: AppContext,
+  next: Next,
+  options: ResilientLimiterOptions,
+  onDecision: (outcome: Outcome) => void,
+): Promise<void> {
   let passed = false;
   try {
     await limiter(ctx, async () => {
       passed = true;
       addIetfHeaders(ctx, options);
+      onDecision('allowed');
       await next();
     });
   } catch (error) {
     if (passed) throw error;
     throw new StoreError(error);
   }
-  if (passed) return 'allowed';
+  if (passed) return;
   addIetfHeaders(ctx, options);
   refuse(ctx);
-  return 'limited';
+  onDecision('limited');
 }
 
 function addIetfHeaders(ctx: AppContext, { policy, max, windowSeconds }: ResilientLimiterOptions): void {
