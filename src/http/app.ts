@@ -29,7 +29,6 @@ import { accountRoutes } from './routes/accounts';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { createDocsRouter } from './routes/docs';
-import { methodNotAllowed, throwRouteNotFound } from './routes/fallback';
 import { createHealthRouter } from './routes/health';
 import { notificationRoutes } from './routes/notifications';
 import { workflowRoutes } from './routes/workflows';
@@ -84,8 +83,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   app.use((ctx, next) => (isApiPath(ctx.path) ? limiters.general(ctx, next) : next()));
   app.use(jsonBody({ maxBodyBytes: config.http.maxBodyBytes }));
   app.use(api.routes());
-  app.use(api.allowedMethods({ throw: true, methodNotAllowed }));
-  app.use(throwRouteNotFound);
+  app.use(api.allowedMethods());
   return app;
 }
 

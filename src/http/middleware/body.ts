@@ -17,6 +17,10 @@ export function jsonBody({ maxBodyBytes }: { maxBodyBytes: number }) {
     jsonStrict: true,
     encoding: 'utf-8',
     parsedMethods: [...METHODS_WITH_BODY],
+    // co-body marks its errors only by status (400 syntax, 413 size, 415 charset): name them here.
+    onError: (error) => {
+      throw bodyError(error as { status?: number });
+    },
   });
   return async function jsonBodyMiddleware(ctx: AppContext, next: Next): Promise<void> {
     if (!METHODS_WITH_BODY.has(ctx.method) || !hasBody(ctx)) return next();
@@ -31,6 +35,13 @@ export function jsonBody({ maxBodyBytes }: { maxBodyBytes: number }) {
     }
     await parse(ctx, next);
   };
+}
+
+function bodyError(error: { status?: number }): AppError {
+  if (error.status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
+  if (error.status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as UTF-8 JSON.');
+  if (error.status === 400) return new AppError('INVALID_JSON', 'The request body is not valid JSON (an object or an array).');
+  return new AppError('BAD_REQUEST', 'The request body could not be read.');
 }
 
 function hasBody(ctx: AppContext): boolean {

@@ -1,6 +1,6 @@
 import type { Next } from 'koa';
 import { z } from 'zod';
-import { AppError, ERROR_CATALOGUE, isAppError, type ErrorCode } from '../../errors';
+import { AppError, isAppError, type ErrorCode } from '../../errors';
 import type { AppContext } from '../context';
 
 export interface ErrorBody {
@@ -19,6 +19,12 @@ export function errorHandler() {
   return async function errorMiddleware(ctx: AppContext, next: Next): Promise<void> {
     try {
       await next();
+      // Nothing answered: the path is unknown (404), or the router found it under other methods (405, with
+      // its Allow header; 501 for a method it does not know at all).
+      if (ctx.body == null && ctx.status === 404) respond(ctx, new AppError('ROUTE_NOT_FOUND', 'No such route.'));
+      if (ctx.body == null && (ctx.status === 405 || ctx.status === 501)) {
+        respond(ctx, new AppError('METHOD_NOT_ALLOWED', 'This method is not allowed on this route.'));
+      }
     } catch (error) {
       const appError = toAppError(error);
       if (appError) return respond(ctx, appError);
@@ -34,7 +40,6 @@ function respond(ctx: AppContext, error: AppError): void {
   if (error.status >= 500) body.requestId = ctx.state.requestId;
   ctx.status = error.status;
   ctx.body = body;
-  if (error.code === 'METHOD_NOT_ALLOWED' && Array.isArray(error.details)) ctx.set('Allow', error.details.join(', '));
 }
 
 /** Maps known failures (ours, zod's, the body parser's and koa's http errors) to catalogue errors. */
@@ -45,9 +50,7 @@ export function toAppError(error: unknown): AppError | null {
   if (typeof httpError.status !== 'number' || httpError.status >= 500) return null;
   switch (httpError.status) {
     case 400:
-      return httpError.type === 'entity.parse.failed'
-        ? new AppError('INVALID_JSON', 'The request body is not valid JSON.')
-        : new AppError('BAD_REQUEST', 'The request could not be read.');
+      return new AppError('BAD_REQUEST', 'The request could not be read.');
     case 413:
       return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
     case 415:
@@ -76,8 +79,4 @@ export function validationError(error: z.ZodError, location?: string): AppError 
   }));
   const fields = [...new Set(problems.map((problem) => problem.field))];
   return new AppError('VALIDATION_FAILED', `Invalid input: ${fields.join(', ')}.`, problems);
-}
-
-export function isCatalogued(code: string): code is ErrorCode {
-  return code in ERROR_CATALOGUE;
 }
