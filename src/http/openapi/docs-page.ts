@@ -53,7 +53,7 @@ function renderOperation({ path, method, op }: { path: string; method: string; o
 <p>${esc(String(op.summary))}</p>${op.description ? `<p class="d">${esc(String(op.description))}</p>` : ''}
 <p class="meta">auth: <b>${esc(security)}</b></p>
 ${parameters.length ? `<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>required</th><th>schema</th></tr>${parameters
-    .map((p) => `<tr><td><code>${esc(String(p.name))}</code></td><td>${esc(String(p.in))}</td><td>${p.required ? 'yes' : 'no'}</td><td><code>${esc(JSON.stringify(p.schema))}</code></td></tr>`)
+    .map((p) => `<tr><td><code>${esc(String(p.name))}</code></td><td>${esc(String(p.in))}</td><td>${p.required ? 'yes' : 'no'}</td><td><code>${esc(JSON.stringify(readable(p.schema)))}</code></td></tr>`)
     .join('')}</table>` : ''}
 ${body ? `<h4>Body (application/json)</h4><pre>${esc(JSON.stringify(schemaOf(body), null, 2))}</pre>` : ''}
 <h4>Responses</h4><table>${Object.entries(responses)
@@ -70,7 +70,19 @@ function successSchema(responses: Record<string, Json>): string {
 
 function schemaOf(holder: Json): unknown {
   const content = holder.content as Record<string, Json> | undefined;
-  return content?.['application/json']?.schema;
+  const schema = content?.['application/json']?.schema;
+  return schema === undefined ? undefined : readable(schema);
+}
+
+/** For reading only: a `format` says what its generated regex spells out, and safe-integer bounds say nothing. */
+function readable(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(readable);
+  if (!schema || typeof schema !== 'object') return schema;
+  const entries = Object.entries(schema as Json).filter(([key, value]) => {
+    if (key === 'pattern' && 'format' in (schema as Json)) return false;
+    return !((key === 'minimum' || key === 'maximum') && Math.abs(Number(value)) === Number.MAX_SAFE_INTEGER);
+  });
+  return Object.fromEntries(entries.map(([key, value]) => [key, readable(value)]));
 }
 
 function renderPolicies(policies: PolicyRow[]): string {
