@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { SocialAccount, TokenRefreshAttempt, type RefreshOutcome } from '../../src/db/entities';
+import { ensureSchedules } from '../../src/temporal/schedules';
+import { SCHEDULE_IDS } from '../../workflows/shared';
+import { createAdmin, signUpVerified, startApiHarness, type ApiHarness, type TestUser } from '../helpers/api';
+import { insertAccount, insertUser } from '../helpers/accounts';
+
+jest.setTimeout(120_000);
+
+/** Polls `read` until `accept` holds (visibility and schedule info are eventually consistent). */
+async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+describe('admin routes (real PostgreSQL, Temporal dev server schedules and visibility)', () => {
+  // Schedules of this file only: the dev server is shared with other test files.
+  const idPrefix = `test-${randomUUID().slice(0, 8)}-`;
+  const refreshScheduleId = `${idPrefix}${SCHEDULE_IDS.tokenRefresh}`;
+  const syncScheduleId = `${idPrefix}${SCHEDULE_IDS.dataSync}`;
+  let h: ApiHarness;
+  let admin: TestUser;
+  let user: TestUser;
+  const startedWorkflowIds = new Set<string>();
+
+  beforeAll(async () => {
+    h = await startApiHarness({ label: 'admin', scheduleIds: [refreshScheduleId, syncScheduleId] });
+    await ensureSchedules(h.temporal.client, h.config, h.logs.logger, { idPrefix });
+    [admin, user] = await Promise.all([createAdmin(h), signUpVerified(h)]);
+  });
+
+  afterAll(async () => {
+    for (const id of [refreshScheduleId, syncScheduleId]) await h.temporal.client.schedule.getHandle(id).delete().catch(() => undefined);
+    for (const id of startedWorkflowIds) await h.temporal.client.workflow.getHandle(id).terminate('test done').catch(() => undefined);
+    await h?.close();
+  });
+
+  const cron = () => ({ 'X-Cron-Secret': h.config.auth.cronJobSecret });
+
+  it.each([
+    ['POST', '/admin/refresh-tokens'],
+    ['POST', '/admin/sync-data'],
+    ['GET', '/admin/schedules'],
+    ['POST', `/admin/schedules/x/pause`],
+    ['GET', '/admin/stats'],
+  ])('%s %s: 401 without credentials, 403 for a non-admin, 401 for a wrong cron secret', async (method, path) => {
+    const call = () => (method === 'GET' ? h.request.get(`/api/v1${path}`) : h.request.post(`/api/v1${path}`));
+    expect((await call()).body.error).toBe('UNAUTHENTICATED');
+    const asUser = await call().set(user.auth);
+    expect(asUser.status).toBe(403);
+    expect(asUser.body.error).toBe('FORBIDDEN');
+    expect((await call().set('X-Cron-Secret', 'wrong-secret-wrong-secret')).status).toBe(401);
+  });
+
+  it('starts a fleet token refresh (202), returns the running one to a second request, tags it TriggeredBy=admin', async () => {
+    const first = await h.request.post('/api/v1/admin/refresh-tokens').set(admin.auth).send({ windowDays: 3 });
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ workflowId: 'refresh-expiring-tokens-on-demand', type: 'refreshExpiringTokensWorkflow', status: 'RUNNING' });
+    startedWorkflowIds.add(first.body.workflowId);
+    const second = await h.request.post('/api/v1/admin/refresh-tokens').set(cron());
+    expect(second.body.runId).toBe(first.body.runId);
+    const description = await h.temporal.client.workflow.getHandle(first.body.workflowId).describe();
+    expect(description.taskQueue).toBe(h.config.temporal.taskQueue);
+    expect(description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value])).toEqual([['TriggeredBy', 'admin']]);
+    expect(await startInput(first.body.workflowId)).toEqual({ windowDays: 3, triggeredBy: 'admin' });
+    const status = await h.request.get(first.body.statusUrl).set(admin.auth);
+    expect(status.body).toMatchObject({ status: 'RUNNING', type: 'refreshExpiringTokensWorkflow', triggeredBy: 'admin' });
+  });
+
+  it('starts a fleet data sync with its JSON options (202) and validates them (400)', async () => {
+    const res = await h.request.post('/api/v1/admin/sync-data').set(cron()).send({ platform: 'tiktok', minAgeHours: 0, concurrency: 5 });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ workflowId: 'sync-all-accounts-on-demand', type: 'syncAllAccountsWorkflow' });
+    startedWorkflowIds.add(res.body.workflowId);
+    expect(await startInput(res.body.workflowId)).toEqual({ platform: 'tiktok', minAgeHours: 0, concurrency: 5, triggeredBy: 'admin' });
+    const bad = await h.request.post('/api/v1/admin/sync-data').set(admin.auth).send({ platform: 'myspace', minAgeHours: -1, extra: true });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details.map((d: { field: string }) => d.field)).toEqual(expect.arrayContaining(['body.platform', 'body.minAgeHours', 'body']));
+  });
+
+  it('lists both schedules with cron, timezone, paused, next runs and recent runs', async () => {
+    const res = await h.request.get('/api/v1/admin/schedules').set(admin.auth);
+    expect(res.status).toBe(200);
+    const byId = Object.fromEntries(res.body.schedules.map((s: { id: string }) => [s.id, s]));
+    expect(byId[refreshScheduleId]).toMatchObject({ workflowType: 'refreshExpiringTokensWorkflow', cron: ['0 2 * * *'], timezone: 'UTC', paused: false, overlap: 'SKIP', recentRuns: [] });
+    expect(byId[syncScheduleId]).toMatchObject({ workflowType: 'syncAllAccountsWorkflow', cron: ['0 3 * * *'], paused: false });
+    const nextRun = new Date(byId[syncScheduleId].nextRuns[0]);
+    expect(nextRun.getUTCHours()).toBe(3);
+    expect(nextRun.getUTCMinutes()).toBe(0);
+    expect(nextRun.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it('triggers a schedule now (202): the run appears among its recent runs with its status', async () => {
+    const res = await h.request.post(`/api/v1/admin/schedules/${syncScheduleId}/trigger`).set(admin.auth);
+    expect(res.status).toBe(202);
+    const schedule = await eventually(
+      async () => (await h.request.get('/api/v1/admin/schedules').set(admin.auth)).body.schedules.find((s: { id: string }) => s.id === syncScheduleId),
+      (s) => s.recentRuns.length > 0,
+    );
+    expect(schedule.recentRuns[0]).toMatchObject({ workflowId: expect.stringContaining(`${idPrefix}sync-all-accounts`), status: 'RUNNING' });
+    startedWorkflowIds.add(schedule.recentRuns[0].workflowId);
+  });
+
+  it('pauses with a note and unpauses', async () => {
+    const paused = await h.request.post(`/api/v1/admin/schedules/${refreshScheduleId}/pause`).set(admin.auth).send({ note: 'maintenance window' });
+    expect(paused.status).toBe(200);
+    expect(paused.body.schedule).toMatchObject({ id: refreshScheduleId, paused: true, note: 'maintenance window' });
+    const resumed = await h.request.post(`/api/v1/admin/schedules/${refreshScheduleId}/unpause`).set(cron());
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.schedule.paused).toBe(false);
+    expect(resumed.body.schedule.note).toBe('unpause via API by cron');
+  });
+
+  it('answers 404 for a schedule it does not manage and 400 for a malformed id', async () => {
+    const unknown = await h.request.post('/api/v1/admin/schedules/token-refresh-elsewhere/trigger').set(admin.auth);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toBe('NOT_FOUND');
+    const malformed = await h.request.post('/api/v1/admin/schedules/a%20b/pause').set(admin.auth);
+    expect(malformed.status).toBe(400);
+  });
+
+  it('gives stats: accounts by status and platform, the 7-day refresh success rate, the last fleet runs with durations', async () => {
+    const owner = await insertUser(h.db.orm);
+    const statuses = [
+      ['instagram', 'active'],
+      ['instagram', 'active'],
+      ['instagram', 'reauth_required'],
+      ['tiktok', 'active'],
+      ['tiktok', 'expired'],
+    ] as const;
+    const accounts: SocialAccount[] = [];
+    for (const [platform, status] of statuses) {
+      const account = await insertAccount(h.db.orm, h.cipher, { owner, platform, accessToken: 'tok', accessExpiresAt: new Date(Date.now() + 86_400_000) });
+      await h.db.orm.em.fork().nativeUpdate(SocialAccount, { id: account.id }, { status });
+      accounts.push(account);
+    }
+    const attempts: [RefreshOutcome, number][] = [
+      ['refreshed', 1],
+      ['refreshed', 2],
+      ['refreshed', 3],
+      ['failed', 1],
+      ['skipped', 1], // neither success nor failure
+      ['failed', 9], // older than 7 days: not counted
+    ];
+    const em = h.db.orm.em.fork();
+    for (const [outcome, daysAgo] of attempts) {
+      em.create(TokenRefreshAttempt, { account: accounts[0], platform: 'instagram', outcome, trigger: 'fleet', createdAt: new Date(Date.now() - daysAgo * 86_400_000) });
+    }
+    await em.flush();
+
+    const res = await eventually(
+      () => h.request.get('/api/v1/admin/stats').set(admin.auth),
+      (r) => r.body.fleetRuns?.sync.some((run: { workflowId: string }) => run.workflowId === 'sync-all-accounts-on-demand'),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.accounts).toEqual({
+      total: 5,
+      byStatus: { active: 3, reauth_required: 1, expired: 1 },
+      byPlatform: { instagram: { active: 2, reauth_required: 1 }, tiktok: { active: 1, expired: 1 } },
+    });
+    expect(res.body.tokenRefresh).toMatchObject({ days: 7, attempts: 5, byOutcome: { refreshed: 3, failed: 1, skipped: 1 }, successRate: 0.75 });
+    const run = res.body.fleetRuns.sync.find((r: { workflowId: string }) => r.workflowId === 'sync-all-accounts-on-demand');
+    expect(run).toMatchObject({ type: 'syncAllAccountsWorkflow', status: expect.any(String), startedAt: expect.any(String) });
+    expect(res.body.fleetRuns.refresh.some((r: { workflowId: string }) => r.workflowId === 'refresh-expiring-tokens-on-demand')).toBe(true);
+  });
+
+  it('reports a closed fleet run with its duration', async () => {
+    const handle = h.temporal.client.workflow.getHandle('refresh-expiring-tokens-on-demand');
+    await handle.terminate('closing it for the stats');
+    const res = await eventually(
+      () => h.request.get('/api/v1/admin/stats').set(admin.auth),
+      (r) => r.body.fleetRuns.refresh.some((run: { workflowId: string; status: string }) => run.workflowId === 'refresh-expiring-tokens-on-demand' && run.status === 'TERMINATED'),
+    );
+    const run = res.body.fleetRuns.refresh.find((r: { workflowId: string }) => r.workflowId === 'refresh-expiring-tokens-on-demand');
+    expect(run).toMatchObject({ status: 'TERMINATED', closedAt: expect.any(String) });
+    expect(run.durationMs).toBe(new Date(run.closedAt).getTime() - new Date(run.startedAt).getTime());
+  });
+
+  async function startInput(workflowId: string): Promise<unknown> {
+    const history = await h.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+    const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+    return defaultPayloadConverter.fromPayload(payloads[0]);
+  }
+});
