@@ -18,7 +18,11 @@ export interface OpenIncidentInput {
  * `incidentOpenedAt`; the notification's dedupe key names the incident, so retries, a concurrent sync and
  * the fleet run all converge on one notification.
  */
-export async function openIncident(tx: EntityManager, account: LockedAccount, input: OpenIncidentInput): Promise<StoredNotification> {
+export async function openIncident(
+  tx: EntityManager,
+  account: LockedAccount,
+  input: OpenIncidentInput,
+): Promise<StoredNotification> {
   const continuing = account.status === input.status && account.incidentOpenedAt !== null;
   const openedAt = continuing ? account.incidentOpenedAt! : input.now;
   if (!continuing || input.alsoSet) {
@@ -64,6 +68,10 @@ export async function warnExpiringOnce(
       expiresAt: input.expiresAt.toISOString(),
     },
   });
-  await tx.execute('update social_accounts set expiry_warned_at = ? where id = ? and expiry_warned_at is null', [input.now, account.id], 'run');
+  await tx.execute(
+    'update social_accounts set expiry_warned_at = ? where id = ? and expiry_warned_at is null',
+    [input.now, account.id],
+    'run',
+  );
   return notification;
 }

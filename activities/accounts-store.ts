@@ -84,7 +84,11 @@ export type AccountChanges = Partial<{
  * Writes only if the row still has the version that was read: a refresh computed from a stale read can never
  * overwrite a newer token, even if some future code path forgets the row lock.
  */
-export async function updateAccount(tx: EntityManager, account: LockedAccount, changes: AccountChanges): Promise<void> {
+export async function updateAccount(
+  tx: EntityManager,
+  account: LockedAccount,
+  changes: AccountChanges,
+): Promise<void> {
   const columns = Object.keys(changes);
   const assignments = columns.map((column) => `"${column}" = ?`).join(', ');
   const values = columns.map((column) => changes[column as keyof AccountChanges] ?? null);
@@ -98,7 +102,13 @@ export async function updateAccount(tx: EntityManager, account: LockedAccount, c
 
 export async function insertRefreshAttempt(
   em: EntityManager,
-  attempt: { accountId: string; platform: Platform; outcome: RefreshOutcome; errorCode: string | null; trigger: string },
+  attempt: {
+    accountId: string;
+    platform: Platform;
+    outcome: RefreshOutcome;
+    errorCode: string | null;
+    trigger: string;
+  },
 ): Promise<void> {
   await em.execute(
     'insert into token_refresh_attempts (account_id, platform, outcome, error_code, trigger) values (?, ?, ?, ?, ?)',

@@ -44,7 +44,9 @@ export function createAccountActivities(deps: Deps) {
    * The platform revoked access: the account becomes `reauth_required` with the error code, and its owner
    * gets one notification per incident (a retry or a second caller finds the same notification).
    */
-  async function markAccountReauthRequired(input: MarkAccountReauthRequiredInput): Promise<MarkAccountReauthRequiredResult> {
+  async function markAccountReauthRequired(
+    input: MarkAccountReauthRequiredInput,
+  ): Promise<MarkAccountReauthRequiredResult> {
     const log = activityLogger(deps.logger, { accountId: input.accountId });
     return deps.orm.em.fork().transactional(async (tx) => {
       const account = await lockAccount(tx as EntityManager, input.accountId);
@@ -58,8 +60,15 @@ export function createAccountActivities(deps: Deps) {
         errorCode: input.errorCode,
         now: clock(),
       });
-      if (notification.created) log.info({ platform: account.platform, errorCode: input.errorCode }, 'account needs re-authorisation');
-      return { notificationId: notification.id, deliver: awaitsWebhook(notification, deps.config.notifications.webhookUrl) };
+      if (notification.created)
+        log.info(
+          { platform: account.platform, errorCode: input.errorCode },
+          'account needs re-authorisation',
+        );
+      return {
+        notificationId: notification.id,
+        deliver: awaitsWebhook(notification, deps.config.notifications.webhookUrl),
+      };
     });
   }
 
@@ -74,7 +83,8 @@ export function createAccountActivities(deps: Deps) {
     const result = await deps.orm.em.fork().transactional(async (txManager) => {
       const tx = txManager as EntityManager;
       const account = await lockAccount(tx, input.accountId);
-      if (!account) return { outcome: 'failed' as const, consecutiveFailures: 0, notificationIds: [], platform: null };
+      if (!account)
+        return { outcome: 'failed' as const, consecutiveFailures: 0, notificationIds: [], platform: null };
       const now = clock();
       const failures = account.consecutiveFailures + 1;
       const dead = tokenIsDead(account, now);
@@ -86,36 +96,89 @@ export function createAccountActivities(deps: Deps) {
           now,
           alsoSet: { consecutive_failures: failures },
         });
-        await insertRefreshAttempt(tx, { accountId: account.id, platform: account.platform, outcome: 'expired', errorCode: input.errorCode, trigger: input.trigger });
-        return { outcome: 'expired' as const, consecutiveFailures: failures, notificationIds: pending([notification]), platform: account.platform };
+        await insertRefreshAttempt(tx, {
+          accountId: account.id,
+          platform: account.platform,
+          outcome: 'expired',
+          errorCode: input.errorCode,
+          trigger: input.trigger,
+        });
+        return {
+          outcome: 'expired' as const,
+          consecutiveFailures: failures,
+          notificationIds: pending([notification]),
+          platform: account.platform,
+        };
       }
       await updateAccount(tx, account, { consecutive_failures: failures, last_error_code: input.errorCode });
-      await insertRefreshAttempt(tx, { accountId: account.id, platform: account.platform, outcome: 'failed', errorCode: input.errorCode, trigger: input.trigger });
-      const warning = account.accessExpiresAt && account.platform === 'instagram'
-        ? await warnExpiringOnce(tx, account, { tokenKind: 'access', expiresAt: account.accessExpiresAt, now, warnDays: deps.config.refresh.warnDays })
-        : null;
-      return { outcome: 'failed' as const, consecutiveFailures: failures, notificationIds: pending([warning]), platform: account.platform };
+      await insertRefreshAttempt(tx, {
+        accountId: account.id,
+        platform: account.platform,
+        outcome: 'failed',
+        errorCode: input.errorCode,
+        trigger: input.trigger,
+      });
+      const warning =
+        account.accessExpiresAt && account.platform === 'instagram'
+          ? await warnExpiringOnce(tx, account, {
+              tokenKind: 'access',
+              expiresAt: account.accessExpiresAt,
+              now,
+              warnDays: deps.config.refresh.warnDays,
+            })
+          : null;
+      return {
+        outcome: 'failed' as const,
+        consecutiveFailures: failures,
+        notificationIds: pending([warning]),
+        platform: account.platform,
+      };
     });
     const { platform, ...rest } = result;
-    deps.metrics.refreshAttempts.inc({ platform: platform ?? 'unknown', outcome: rest.outcome, reason: input.errorCode });
-    log.warn({ platform, outcome: rest.outcome, errorCode: input.errorCode, consecutiveFailures: rest.consecutiveFailures }, 'token refresh failed');
+    deps.metrics.refreshAttempts.inc({
+      platform: platform ?? 'unknown',
+      outcome: rest.outcome,
+      reason: input.errorCode,
+    });
+    log.warn(
+      {
+        platform,
+        outcome: rest.outcome,
+        errorCode: input.errorCode,
+        consecutiveFailures: rest.consecutiveFailures,
+      },
+      'token refresh failed',
+    );
     return rest;
   }
 
   /** Sets the accounts-by-status gauge from the database (end of every fleet run); returns the counts. */
-  async function countAccountsByStatus(): Promise<Array<{ platform: Platform; status: string; count: number }>> {
-    const rows = await deps.orm.em.fork().execute<Array<{ platform: Platform; status: string; count: string }>>(
-      'select platform, status, count(*) as count from social_accounts group by platform, status',
-    );
+  async function countAccountsByStatus(): Promise<
+    Array<{ platform: Platform; status: string; count: number }>
+  > {
+    const rows = await deps.orm.em
+      .fork()
+      .execute<Array<{ platform: Platform; status: string; count: string }>>(
+        'select platform, status, count(*) as count from social_accounts group by platform, status',
+      );
     deps.metrics.accountsByStatus.reset();
-    const counts = rows.map((row) => ({ platform: row.platform, status: row.status, count: Number(row.count) }));
-    for (const row of counts) deps.metrics.accountsByStatus.set({ platform: row.platform, status: row.status }, row.count);
+    const counts = rows.map((row) => ({
+      platform: row.platform,
+      status: row.status,
+      count: Number(row.count),
+    }));
+    for (const row of counts)
+      deps.metrics.accountsByStatus.set({ platform: row.platform, status: row.status }, row.count);
     return counts;
   }
 
   function pending(notifications: Array<{ id: string; deliveredAt: Date | null } | null>): string[] {
     return notifications
-      .filter((notification) => notification && awaitsWebhook({ ...notification, created: true }, deps.config.notifications.webhookUrl))
+      .filter(
+        (notification) =>
+          notification &&
+          awaitsWebhook({ ...notification, created: true }, deps.config.notifications.webhookUrl),
+      )
       .map((notification) => notification!.id);
   }
 
@@ -123,7 +186,10 @@ export function createAccountActivities(deps: Deps) {
 }
 
 /** Instagram: the access token itself; TikTok: the refresh token (an expired access token is routine). */
-function tokenIsDead(account: { platform: Platform; accessExpiresAt: Date | null; refreshExpiresAt: Date | null }, now: Date): boolean {
+function tokenIsDead(
+  account: { platform: Platform; accessExpiresAt: Date | null; refreshExpiresAt: Date | null },
+  now: Date,
+): boolean {
   const deadline = account.platform === 'instagram' ? account.accessExpiresAt : account.refreshExpiresAt;
   return deadline !== null && deadline <= now;
 }

@@ -17,7 +17,10 @@ export interface StoredNotification {
 }
 
 /** Inserts the notification unless one with the same dedupe key exists; returns the row either way. */
-export async function createNotificationOnce(em: EntityManager, notification: NewNotification): Promise<StoredNotification> {
+export async function createNotificationOnce(
+  em: EntityManager,
+  notification: NewNotification,
+): Promise<StoredNotification> {
   const inserted = await em.execute<{ id: string }[]>(
     `insert into notifications (user_id, kind, payload, dedupe_key) values (?, ?, ?::jsonb, ?)
      on conflict (dedupe_key) do nothing returning id`,
@@ -28,7 +31,11 @@ export async function createNotificationOnce(em: EntityManager, notification: Ne
     'select id, delivered_at as "deliveredAt" from notifications where dedupe_key = ?',
     [notification.dedupeKey],
   );
-  return { id: existing.id, created: false, deliveredAt: existing.deliveredAt ? new Date(existing.deliveredAt) : null };
+  return {
+    id: existing.id,
+    created: false,
+    deliveredAt: existing.deliveredAt ? new Date(existing.deliveredAt) : null,
+  };
 }
 
 /** A notification still waiting for its webhook, when a webhook is configured at all. */

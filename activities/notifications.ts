@@ -33,11 +33,22 @@ export function createNotificationActivities(deps: Deps) {
    * delivered notification is not sent again, and the delivery id lets receivers drop a repeat caused by a
    * crash between their 2xx and our `deliveredAt`.
    */
-  async function deliverNotificationWebhook(input: DeliverNotificationInput): Promise<DeliverNotificationWebhookResult> {
+  async function deliverNotificationWebhook(
+    input: DeliverNotificationInput,
+  ): Promise<DeliverNotificationWebhookResult> {
     const { webhookUrl, webhookSecret } = deps.config.notifications;
     if (!webhookUrl) return { status: 'not_configured' };
     const em = deps.orm.em.fork();
-    const [row] = await em.execute<Array<{ id: string; kind: string; userId: string; payload: Record<string, unknown>; createdAt: Date; deliveredAt: Date | null }>>(
+    const [row] = await em.execute<
+      Array<{
+        id: string;
+        kind: string;
+        userId: string;
+        payload: Record<string, unknown>;
+        createdAt: Date;
+        deliveredAt: Date | null;
+      }>
+    >(
       `select id, kind, user_id as "userId", payload, created_at as "createdAt", delivered_at as "deliveredAt"
        from notifications where id = ?`,
       [input.notificationId],
@@ -60,7 +71,11 @@ export function createNotificationActivities(deps: Deps) {
     );
     if (reply.kind === 'rejected') {
       log.warn({ httpStatus: reply.status }, 'notification webhook rejected');
-      throw ApplicationFailure.create({ type: WEBHOOK_REJECTED_FAILURE_TYPE, message: `webhook answered HTTP ${reply.status}`, nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: WEBHOOK_REJECTED_FAILURE_TYPE,
+        message: `webhook answered HTTP ${reply.status}`,
+        nonRetryable: true,
+      });
     }
     if (reply.kind === 'retry') {
       log.warn({ reason: reply.reason }, 'notification webhook failed, will retry');
@@ -70,7 +85,11 @@ export function createNotificationActivities(deps: Deps) {
         nextRetryDelay: reply.retryAfterMs ?? undefined,
       });
     }
-    await em.execute('update notifications set delivered_at = ?, updated_at = now() where id = ? and delivered_at is null', [clock(), row.id], 'run');
+    await em.execute(
+      'update notifications set delivered_at = ?, updated_at = now() where id = ? and delivered_at is null',
+      [clock(), row.id],
+      'run',
+    );
     log.info({ httpStatus: reply.status }, 'notification webhook delivered');
     return { status: 'delivered', httpStatus: reply.status };
   }

@@ -44,20 +44,30 @@ export function createTokenFleetActivities(deps: Deps) {
    * One page of active accounts due for a refresh (ids and platform only), in id order after the cursor, so
    * an account is handed out at most once per run whatever its refresh does to its expiry.
    */
-  async function findAccountsDueForRefresh(input: FindAccountsDueForRefreshInput): Promise<FindAccountsDueForRefreshResult> {
+  async function findAccountsDueForRefresh(
+    input: FindAccountsDueForRefreshInput,
+  ): Promise<FindAccountsDueForRefreshResult> {
     const now = clock();
-    const cutoff = input.cutoff ? new Date(input.cutoff) : new Date(now.getTime() + input.windowDays * 86_400_000);
-    const rows = await deps.orm.em.fork().execute<Array<{ id: string; platform: Platform; accessExpiresAt: Date }>>(
-      `select id, platform, access_expires_at as "accessExpiresAt" from social_accounts
+    const cutoff = input.cutoff
+      ? new Date(input.cutoff)
+      : new Date(now.getTime() + input.windowDays * 86_400_000);
+    const rows = await deps.orm.em
+      .fork()
+      .execute<Array<{ id: string; platform: Platform; accessExpiresAt: Date }>>(
+        `select id, platform, access_expires_at as "accessExpiresAt" from social_accounts
        where status = 'active' and access_expires_at < ?
        ${input.after ? 'and id > ?::uuid' : ''}
        order by id limit ?`,
-      [cutoff, ...(input.after ? [input.after.id] : []), input.limit],
-    );
+        [cutoff, ...(input.after ? [input.after.id] : []), input.limit],
+      );
     return {
       cutoff: cutoff.toISOString(),
       asOf: now.toISOString(),
-      accounts: rows.map((row) => ({ id: row.id, platform: row.platform, accessExpiresAt: new Date(row.accessExpiresAt).toISOString() })),
+      accounts: rows.map((row) => ({
+        id: row.id,
+        platform: row.platform,
+        accessExpiresAt: new Date(row.accessExpiresAt).toISOString(),
+      })),
     };
   }
 

@@ -4,7 +4,13 @@ import type { Platform, StoredTokens, TokenSet } from '../src/platforms/types';
 import type { RefreshAccountTokenInput } from '../workflows/shared';
 import { activityLogger } from './activity-context';
 import { openIncident, warnExpiringOnce } from './accounts-incidents';
-import { insertRefreshAttempt, lockAccount, readAccountExpiry, updateAccount, type LockedAccount } from './accounts-store';
+import {
+  insertRefreshAttempt,
+  lockAccount,
+  readAccountExpiry,
+  updateAccount,
+  type LockedAccount,
+} from './accounts-store';
 import type { ActivityDeps } from './index';
 import { awaitsWebhook, type StoredNotification } from './notifications-store';
 import { toActivityFailure } from './platform-failure';
@@ -34,24 +40,44 @@ export function createTokenActivities(deps: Deps) {
    * rotation a second refresh with the old refresh token would be answered invalid_grant). Platform errors
    * are thrown as ApplicationFailures (platform-failure.ts); expected outcomes are returned.
    */
-  async function refreshAccountToken(input: RefreshAccountTokenInput): Promise<RefreshAccountTokenActivityResult> {
+  async function refreshAccountToken(
+    input: RefreshAccountTokenInput,
+  ): Promise<RefreshAccountTokenActivityResult> {
     const log = activityLogger(deps.logger, { accountId: input.accountId, trigger: input.trigger });
     if (await clearlyNotDue(input)) return { outcome: 'not_due', notificationIds: [] };
     let decision: LockedDecision;
     try {
       decision = await deps.orm.em.fork().transactional((tx) => refreshUnderLock(tx as EntityManager, input));
     } catch (error) {
-      log.warn({ err: { name: (error as Error).name, message: (error as Error).message } }, 'token refresh attempt failed');
+      log.warn(
+        { err: { name: (error as Error).name, message: (error as Error).message } },
+        'token refresh attempt failed',
+      );
       throw toActivityFailure(error);
     }
     if (decision.kind === 'platform_error') {
       await recordPlatformError(input, decision.platform, decision.error);
-      log.warn({ platform: decision.platform, error: decision.error.toJSON() }, 'token refresh refused by platform');
+      log.warn(
+        { platform: decision.platform, error: decision.error.toJSON() },
+        'token refresh refused by platform',
+      );
       throw toActivityFailure(decision.error);
     }
     const { result } = decision;
-    deps.metrics.refreshAttempts.inc({ platform: result.platform ?? 'unknown', outcome: result.outcome, reason: result.errorCode ?? 'ok' });
-    log.info({ platform: result.platform, outcome: result.outcome, errorCode: result.errorCode, accessExpiresAt: result.accessExpiresAt }, 'token refresh');
+    deps.metrics.refreshAttempts.inc({
+      platform: result.platform ?? 'unknown',
+      outcome: result.outcome,
+      reason: result.errorCode ?? 'ok',
+    });
+    log.info(
+      {
+        platform: result.platform,
+        outcome: result.outcome,
+        errorCode: result.errorCode,
+        accessExpiresAt: result.accessExpiresAt,
+      },
+      'token refresh',
+    );
     return result;
   }
 
@@ -59,10 +85,15 @@ export function createTokenActivities(deps: Deps) {
   async function clearlyNotDue(input: RefreshAccountTokenInput): Promise<boolean> {
     if (input.onlyIfExpiresWithinMinutes === undefined) return false;
     const state = await readAccountExpiry(deps.orm.em.fork(), input.accountId);
-    return state?.status === 'active' && !isDue(state.accessExpiresAt, clock(), input.onlyIfExpiresWithinMinutes);
+    return (
+      state?.status === 'active' && !isDue(state.accessExpiresAt, clock(), input.onlyIfExpiresWithinMinutes)
+    );
   }
 
-  async function refreshUnderLock(tx: EntityManager, input: RefreshAccountTokenInput): Promise<LockedDecision> {
+  async function refreshUnderLock(
+    tx: EntityManager,
+    input: RefreshAccountTokenInput,
+  ): Promise<LockedDecision> {
     const account = await lockAccount(tx, input.accountId);
     if (!account) return done({ outcome: 'skipped', errorCode: 'ACCOUNT_NOT_FOUND', notificationIds: [] });
     const base = { platform: account.platform, notificationIds: [] as string[] };
@@ -70,7 +101,11 @@ export function createTokenActivities(deps: Deps) {
       return done({ ...base, outcome: 'skipped', errorCode: `ACCOUNT_${account.status.toUpperCase()}` });
     }
     const now = clock();
-    if (refreshedSince(account, input) || (input.onlyIfExpiresWithinMinutes !== undefined && !isDue(account.accessExpiresAt, now, input.onlyIfExpiresWithinMinutes))) {
+    if (
+      refreshedSince(account, input) ||
+      (input.onlyIfExpiresWithinMinutes !== undefined &&
+        !isDue(account.accessExpiresAt, now, input.onlyIfExpiresWithinMinutes))
+    ) {
       return done({ ...base, outcome: 'not_due', accessExpiresAt: account.accessExpiresAt?.toISOString() });
     }
     const expiredCode = expiredTokenCode(account, now);
@@ -84,8 +119,19 @@ export function createTokenActivities(deps: Deps) {
       throw error;
     }
     if (reply.value.kind === 'too_young') {
-      await insertRefreshAttempt(tx, { accountId: account.id, platform: account.platform, outcome: 'skipped', errorCode: 'IG_TOO_YOUNG', trigger: input.trigger });
-      return done({ ...base, outcome: 'skipped', errorCode: 'IG_TOO_YOUNG', accessExpiresAt: account.accessExpiresAt?.toISOString() });
+      await insertRefreshAttempt(tx, {
+        accountId: account.id,
+        platform: account.platform,
+        outcome: 'skipped',
+        errorCode: 'IG_TOO_YOUNG',
+        trigger: input.trigger,
+      });
+      return done({
+        ...base,
+        outcome: 'skipped',
+        errorCode: 'IG_TOO_YOUNG',
+        accessExpiresAt: account.accessExpiresAt?.toISOString(),
+      });
     }
     return done(await storeRefreshedTokens(tx, account, reply.value.tokens, input, now));
   }
@@ -112,9 +158,20 @@ export function createTokenActivities(deps: Deps) {
       expiry_warned_at: null,
       last_refreshed_at: now,
     });
-    await insertRefreshAttempt(tx, { accountId: account.id, platform: account.platform, outcome: 'refreshed', errorCode: null, trigger: input.trigger });
+    await insertRefreshAttempt(tx, {
+      accountId: account.id,
+      platform: account.platform,
+      outcome: 'refreshed',
+      errorCode: null,
+      trigger: input.trigger,
+    });
     const warning = tokens.refreshExpiresAt
-      ? await warnExpiringOnce(tx, account, { tokenKind: 'refresh', expiresAt: tokens.refreshExpiresAt, now, warnDays: deps.config.refresh.warnDays })
+      ? await warnExpiringOnce(tx, account, {
+          tokenKind: 'refresh',
+          expiresAt: tokens.refreshExpiresAt,
+          now,
+          warnDays: deps.config.refresh.warnDays,
+        })
       : null;
     return {
       outcome: 'refreshed',
@@ -131,18 +188,45 @@ export function createTokenActivities(deps: Deps) {
     input: RefreshAccountTokenInput,
     now: Date,
   ): Promise<RefreshAccountTokenActivityResult> {
-    const notification = await openIncident(tx, account, { status: 'expired', kind: 'token_expired', errorCode, now });
-    await insertRefreshAttempt(tx, { accountId: account.id, platform: account.platform, outcome: 'expired', errorCode, trigger: input.trigger });
-    return { outcome: 'expired', platform: account.platform, errorCode, notificationIds: pending(notification) };
+    const notification = await openIncident(tx, account, {
+      status: 'expired',
+      kind: 'token_expired',
+      errorCode,
+      now,
+    });
+    await insertRefreshAttempt(tx, {
+      accountId: account.id,
+      platform: account.platform,
+      outcome: 'expired',
+      errorCode,
+      trigger: input.trigger,
+    });
+    return {
+      outcome: 'expired',
+      platform: account.platform,
+      errorCode,
+      notificationIds: pending(notification),
+    };
   }
 
   /** Non-retryable refusals are final: their attempt row is written now (retryable ones by recordRefreshFailure). */
-  async function recordPlatformError(input: RefreshAccountTokenInput, platform: Platform, error: PlatformError): Promise<void> {
+  async function recordPlatformError(
+    input: RefreshAccountTokenInput,
+    platform: Platform,
+    error: PlatformError,
+  ): Promise<void> {
     const final = error.kind !== 'transient' && error.kind !== 'rate_limited';
-    const outcome = error.kind === 'auth_revoked' || error.kind === 'permission_missing' ? 'reauth_required' : 'failed';
+    const outcome =
+      error.kind === 'auth_revoked' || error.kind === 'permission_missing' ? 'reauth_required' : 'failed';
     deps.metrics.refreshAttempts.inc({ platform, outcome: final ? outcome : 'retrying', reason: error.code });
     if (!final) return;
-    await insertRefreshAttempt(deps.orm.em.fork(), { accountId: input.accountId, platform, outcome, errorCode: error.code, trigger: input.trigger });
+    await insertRefreshAttempt(deps.orm.em.fork(), {
+      accountId: input.accountId,
+      platform,
+      outcome,
+      errorCode: error.code,
+      trigger: input.trigger,
+    });
   }
 
   function readStoredTokens(account: LockedAccount): StoredTokens {
@@ -156,7 +240,9 @@ export function createTokenActivities(deps: Deps) {
   }
 
   function pending(notification: StoredNotification | null): string[] {
-    return notification && awaitsWebhook(notification, deps.config.notifications.webhookUrl) ? [notification.id] : [];
+    return notification && awaitsWebhook(notification, deps.config.notifications.webhookUrl)
+      ? [notification.id]
+      : [];
   }
 
   return { refreshAccountToken };
@@ -167,7 +253,11 @@ function done(result: RefreshAccountTokenActivityResult): LockedDecision {
 }
 
 function refreshedSince(account: LockedAccount, input: RefreshAccountTokenInput): boolean {
-  return Boolean(input.notRefreshedSince && account.lastRefreshedAt && account.lastRefreshedAt >= new Date(input.notRefreshedSince));
+  return Boolean(
+    input.notRefreshedSince &&
+    account.lastRefreshedAt &&
+    account.lastRefreshedAt >= new Date(input.notRefreshedSince),
+  );
 }
 
 function isDue(accessExpiresAt: Date | null, now: Date, marginMinutes: number): boolean {

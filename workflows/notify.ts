@@ -51,7 +51,10 @@ export async function startNotificationDeliveries(notificationIds: readonly stri
  * becomes `reauth_required` with the error code, its owner is notified once per incident, and the webhook
  * is delivered durably in the background.
  */
-export async function notifyAccountReauthRequired(accountId: string, errorCode: string): Promise<{ notificationId: string | null }> {
+export async function notifyAccountReauthRequired(
+  accountId: string,
+  errorCode: string,
+): Promise<{ notificationId: string | null }> {
   const { notificationId, deliver } = await markAccountReauthRequired({ accountId, errorCode });
   if (notificationId && deliver) await startNotificationDeliveries([notificationId]);
   return { notificationId };

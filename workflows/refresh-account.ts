@@ -44,12 +44,19 @@ const { recordRefreshFailure } = proxyActivities<Pick<Activities, 'recordRefresh
  * auth_revoked/permission_missing -> reauth_required + one notification; retries exhausted -> failure
  * counted (or `expired` + notification when the token actually died). Only cancellation is rethrown.
  */
-export async function refreshAccountTokenDurably(input: RefreshAccountTokenInput): Promise<RefreshAccountTokenResult> {
+export async function refreshAccountTokenDurably(
+  input: RefreshAccountTokenInput,
+): Promise<RefreshAccountTokenResult> {
   const { accountId } = input;
   try {
     const result = await refreshAccountToken(input);
     await startNotificationDeliveries(result.notificationIds);
-    return withoutUndefined({ accountId, outcome: result.outcome, errorCode: result.errorCode, accessExpiresAt: result.accessExpiresAt });
+    return withoutUndefined({
+      accountId,
+      outcome: result.outcome,
+      errorCode: result.errorCode,
+      accessExpiresAt: result.accessExpiresAt,
+    });
   } catch (error) {
     if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
     const { type, code } = describeFailure(error);
@@ -69,7 +76,9 @@ export async function refreshAccountTokenDurably(input: RefreshAccountTokenInput
  * On-demand refresh of one account (API, admin, CLI), started with the id from
  * makeRefreshAccountTokenWorkflowId(accountId) so two requests for the same account share one run.
  */
-export async function refreshAccountTokenWorkflow(input: RefreshAccountTokenInput): Promise<RefreshAccountTokenResult> {
+export async function refreshAccountTokenWorkflow(
+  input: RefreshAccountTokenInput,
+): Promise<RefreshAccountTokenResult> {
   return refreshAccountTokenDurably(input);
 }
 

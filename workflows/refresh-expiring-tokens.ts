@@ -55,14 +55,24 @@ const OUTCOME_COUNTER: Record<RefreshAccountOutcome, keyof RefreshFleetCounters>
  * each through the serialised per-account path, with bounded concurrency and a durable timer between two
  * dispatches. Counters and the cursor survive continue-as-new, so any fleet size fits the history limits.
  */
-export async function refreshExpiringTokensWorkflow(input: RefreshExpiringTokensInput = {}): Promise<RefreshExpiringTokensResult> {
+export async function refreshExpiringTokensWorkflow(
+  input: RefreshExpiringTokensInput = {},
+): Promise<RefreshExpiringTokensResult> {
   const options = await resolveInput(input);
   const state: RefreshFleetCarriedState = input.carried ?? {
     startedAt: new Date().toISOString(),
     cutoff: '',
     asOf: '',
     cursor: null,
-    counters: { considered: 0, refreshed: 0, skipped: 0, notDue: 0, reauthRequired: 0, expired: 0, failed: 0 },
+    counters: {
+      considered: 0,
+      refreshed: 0,
+      skipped: 0,
+      notDue: 0,
+      reauthRequired: 0,
+      expired: 0,
+      failed: 0,
+    },
     run: 1,
   };
   let inFlight = 0;
@@ -118,7 +128,10 @@ export async function refreshExpiringTokensWorkflow(input: RefreshExpiringTokens
       if (dispatchedThisRun >= options.accountsPerRun || workflowInfo().continueAsNewSuggested) {
         // Drain first: the next run starts after the cursor, so every dispatched account must be finished.
         await condition(() => inFlight === 0);
-        return continueAsNew<typeof refreshExpiringTokensWorkflow>({ ...options, carried: { ...state, run: state.run + 1 } });
+        return continueAsNew<typeof refreshExpiringTokensWorkflow>({
+          ...options,
+          carried: { ...state, run: state.run + 1 },
+        });
       }
     }
     if (page.accounts.length < options.pageSize) break;
@@ -141,7 +154,8 @@ export async function refreshExpiringTokensWorkflow(input: RefreshExpiringTokens
 
 /** Per-run options win; configuration fills the rest (read once, then carried across continue-as-new). */
 async function resolveInput(input: RefreshExpiringTokensInput): Promise<ResolvedInput> {
-  const needsSettings = input.windowDays === undefined || input.concurrency === undefined || input.spacingMs === undefined;
+  const needsSettings =
+    input.windowDays === undefined || input.concurrency === undefined || input.spacingMs === undefined;
   const settings: Partial<RefreshFleetSettings> = needsSettings ? await getRefreshFleetSettings() : {};
   return {
     windowDays: input.windowDays ?? settings.windowDays!,

@@ -50,7 +50,9 @@ export async function startMetricsServer(input: MetricsServerInput): Promise<Met
   };
 }
 
-export async function renderMetrics(input: Pick<MetricsServerInput, 'registry' | 'sdkMetricsUrl' | 'logger'>): Promise<string> {
+export async function renderMetrics(
+  input: Pick<MetricsServerInput, 'registry' | 'sdkMetricsUrl' | 'logger'>,
+): Promise<string> {
   const own = await input.registry.metrics();
   if (!input.sdkMetricsUrl) return own;
   try {

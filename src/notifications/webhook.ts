@@ -13,7 +13,11 @@ export function signWebhookBody(body: string, secret: string): string {
 }
 
 /** Constant-time check, for receivers (and tests) of our webhooks. */
-export function verifyWebhookSignature(body: string, secret: string, header: string | undefined | null): boolean {
+export function verifyWebhookSignature(
+  body: string,
+  secret: string,
+  header: string | undefined | null,
+): boolean {
   if (!header) return false;
   const expected = Buffer.from(signWebhookBody(body, secret));
   const actual = Buffer.from(header);
@@ -59,11 +63,19 @@ export async function postSignedWebhook(
     await response.arrayBuffer().catch(() => undefined);
   } catch (error) {
     const name = (error as Error)?.name;
-    return { kind: 'retry', reason: name === 'TimeoutError' || name === 'AbortError' ? 'TIMEOUT' : 'NETWORK', retryAfterMs: null };
+    return {
+      kind: 'retry',
+      reason: name === 'TimeoutError' || name === 'AbortError' ? 'TIMEOUT' : 'NETWORK',
+      retryAfterMs: null,
+    };
   }
   if (response.ok) return { kind: 'delivered', status: response.status };
   if (response.status >= 500 || response.status === 408 || response.status === 429) {
-    return { kind: 'retry', reason: `HTTP_${response.status}`, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
+    return {
+      kind: 'retry',
+      reason: `HTTP_${response.status}`,
+      retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+    };
   }
   return { kind: 'rejected', status: response.status };
 }

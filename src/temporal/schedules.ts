@@ -61,7 +61,10 @@ export function dataSyncSchedule(config: Config): ScheduleDefinition {
 }
 
 /** One line per schedule. */
-export const SCHEDULE_DEFINITIONS: readonly ScheduleDefinitionFactory[] = [tokenRefreshSchedule, dataSyncSchedule];
+export const SCHEDULE_DEFINITIONS: readonly ScheduleDefinitionFactory[] = [
+  tokenRefreshSchedule,
+  dataSyncSchedule,
+];
 
 export interface EnsureSchedulesOptions {
   /** Prefixes schedule and workflow ids (tests on a shared dev server); production uses none. */
@@ -84,12 +87,23 @@ export async function ensureSchedules(
   for (const factory of options.definitions ?? SCHEDULE_DEFINITIONS) {
     const schedule = toScheduleOptions(factory(config), config, options.idPrefix ?? '');
     ensured.push({ scheduleId: schedule.scheduleId, action: await createOrUpdate(client, schedule) });
-    logger.info({ scheduleId: schedule.scheduleId, action: ensured.at(-1)!.action, cron: schedule.spec.cronExpressions, timezone: schedule.spec.timezone }, 'schedule ensured');
+    logger.info(
+      {
+        scheduleId: schedule.scheduleId,
+        action: ensured.at(-1)!.action,
+        cron: schedule.spec.cronExpressions,
+        timezone: schedule.spec.timezone,
+      },
+      'schedule ensured',
+    );
   }
   return ensured;
 }
 
-async function createOrUpdate(client: Client, schedule: ScheduleOptions<ScheduleOptionsStartWorkflowAction<Workflow>>): Promise<EnsuredSchedule['action']> {
+async function createOrUpdate(
+  client: Client,
+  schedule: ScheduleOptions<ScheduleOptionsStartWorkflowAction<Workflow>>,
+): Promise<EnsuredSchedule['action']> {
   try {
     await client.schedule.create(schedule);
     return 'created';
