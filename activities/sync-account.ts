@@ -8,7 +8,14 @@ import { computeEngagementRate } from '../src/sync/engagement';
 import { loadAccountForSync, persistAccountSync, type AccountSyncRow } from '../src/sync/persist-sync';
 import type { ActivityDeps } from './index';
 import { checkBeforeCalls, metricLabels, permanentFailure, safeErrorName, toApplicationFailure } from './sync-account-rules';
-import type { SyncAccountActivityInput, SyncAccountActivityResult } from './sync-types';
+import type {
+  SyncAccountActivityInput,
+  SyncAccountActivityResult,
+  SyncAccountsBatchInput,
+  SyncAccountsBatchResult,
+  SyncBatchItemResult,
+  SyncFailureDetails,
+} from './sync-types';
 
 /** Longer than the activity's 2-minute start-to-close timeout, so a live attempt never loses its lease. */
 export const SYNC_LEASE_TTL_MS = 150_000;
@@ -46,6 +53,33 @@ export function createSyncAccountActivity(deps: SyncAccountDeps) {
       heartbeat: (stage) => Context.current().heartbeat(stage),
     });
   };
+}
+
+/**
+ * The fleet's batched first attempt: each account synced as by syncAccount, all at once (the fleet's
+ * concurrency counts them), each with its own lease; failures become items instead of failing the batch.
+ */
+export function createSyncAccountsActivity(deps: SyncAccountDeps) {
+  const syncAccountOnce = createAccountSyncer(deps);
+  return async function syncAccounts(input: SyncAccountsBatchInput): Promise<SyncAccountsBatchResult> {
+    const info = Context.current().info;
+    const workflowId = info.workflowExecution?.workflowId ?? 'standalone';
+    const heartbeat = (stage: string) => Context.current().heartbeat(stage);
+    const results = await Promise.all(
+      input.accounts.map((account) =>
+        syncAccountOnce(account, { owner: `${workflowId}/${info.activityId}/${account.accountId}`, workflowId, heartbeat }).catch(
+          (error: unknown): SyncBatchItemResult => asErrorItem(account.accountId, error),
+        ),
+      ),
+    );
+    return { results };
+  };
+}
+
+function asErrorItem(accountId: string, error: unknown): SyncBatchItemResult {
+  const failure = error as { nonRetryable?: boolean; details?: unknown[]; name?: string };
+  const details = failure.details?.[0] as Partial<SyncFailureDetails> | undefined;
+  return { kind: 'error', accountId, errorCode: details?.errorCode ?? failure.name ?? 'SYNC_FAILED', retryable: !failure.nonRetryable };
 }
 
 /**

@@ -82,3 +82,20 @@ export const SYNC_FAILURE_TYPES = {
 export interface SyncFailureDetails {
   errorCode: string;
 }
+
+/** Several accounts in one activity: the fleet's first attempt at each, to spread Temporal's per-task cost. */
+export interface SyncAccountsBatchInput {
+  accounts: SyncAccountActivityInput[];
+}
+
+/**
+ * One account's outcome in a batch. A failure that would throw in syncAccount is an `error` item here, so
+ * one account never fails its neighbours: the workflow retries it alone with syncAccount's retry policy.
+ */
+export type SyncBatchItemResult =
+  | SyncAccountActivityResult
+  | { kind: 'error'; accountId: string; errorCode: string; retryable: boolean };
+
+export interface SyncAccountsBatchResult {
+  results: SyncBatchItemResult[];
+}

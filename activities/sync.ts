@@ -2,7 +2,7 @@ import { pacingSettingsFromConfig, platformBudgetPlan, PLATFORM_WINDOW_MS } from
 import { createSyncBudget } from '../src/pacing/redis-budget';
 import { createAccountLease } from '../src/sync/account-lease';
 import type { ActivityDeps } from './index';
-import { createSyncAccountActivity } from './sync-account';
+import { createSyncAccountActivity, createSyncAccountsActivity } from './sync-account';
 import type { DueAccount, ListAccountsDueInput, SyncSettings } from './sync-types';
 
 export * from './sync-types';
@@ -55,6 +55,7 @@ export function createSyncActivities(deps: ActivityDeps, options: SyncActivityOp
     getSyncSettings,
     listAccountsDueForSync,
     syncAccount: createSyncAccountActivity({ ...deps, budget, lease, pacing }),
+    syncAccounts: createSyncAccountsActivity({ ...deps, budget, lease, pacing }),
   };
 }
 

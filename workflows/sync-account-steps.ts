@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, sleep } from '@temporalio/workflow';
-import type { AccountCalls, SyncActivities, SyncAccountActivityResult, SyncFailureDetails } from '../activities/sync';
+import type { AccountCalls, SyncActivities, SyncAccountActivityResult, SyncBatchItemResult, SyncFailureDetails } from '../activities/sync';
 import type { Platform, SyncAccountProgress, SyncAccountResult } from './shared';
 import { notifyAccountReauthRequired } from './notify';
 import { refreshAccountTokenDurably } from './refresh-account';
@@ -18,6 +18,8 @@ const { syncAccount } = proxyActivities<SyncActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 4 },
 });
 
+/** The syncAccount retry policy's first interval, also used after a failed batch attempt. */
+const FIRST_RETRY_DELAY_MS = 1_000;
 /** An on-demand sync waits this long between looks at an account another sync holds (a sync takes ~0.1-1 s). */
 export const BUSY_RECHECK_MS = 2_000;
 /** Waits of any kind before the account is given up as failed (retried by the next run). */
@@ -27,6 +29,8 @@ const MAX_ACCOUNT_WAIT_MS = 10 * 60_000;
 
 export interface AccountSyncOptions {
   accountId: string;
+  /** The fleet's batched first attempt (syncAccounts); later attempts use syncAccount and its retries. */
+  first?: SyncBatchItemResult;
   /** Known by the fleet from its page; learned from the first result otherwise. */
   platform?: Platform;
   /** Fleet runs: skip the account if someone synced it at or after this instant. */
@@ -55,7 +59,8 @@ export async function syncOneAccount(options: AccountSyncOptions): Promise<SyncA
   for (let round = 0; round < MAX_ROUNDS; round++) {
     if (round > 0) await options.beforeRetry?.(state.platform);
     options.onStage?.('syncing', null);
-    const attempt = await attemptSync(options, state);
+    const attempt = round === 0 && options.first ? await fromBatch(options, state, options.first) : await attemptSync(options, state);
+    if ('again' in attempt) continue;
     if ('final' in attempt) return attempt.final;
     const result = attempt.result;
     if (result.platform && result.platform !== state.platform) {
@@ -68,10 +73,17 @@ export async function syncOneAccount(options: AccountSyncOptions): Promise<SyncA
   return { accountId, platform: state.platform, outcome: 'failed', errorCode: 'SYNC_GAVE_UP_WAITING' };
 }
 
-async function attemptSync(
-  options: AccountSyncOptions,
-  state: LoopState,
-): Promise<{ result: SyncAccountActivityResult } | { final: SyncAccountResult }> {
+type Attempt = { result: SyncAccountActivityResult } | { final: SyncAccountResult } | { again: true };
+
+/** A batch item: an error the single activity may fix is retried after the first step of its backoff. */
+async function fromBatch(options: AccountSyncOptions, state: LoopState, item: SyncBatchItemResult): Promise<Attempt> {
+  if (item.kind !== 'error') return { result: item };
+  if (!item.retryable) return { final: { accountId: options.accountId, platform: state.platform, outcome: 'failed', errorCode: item.errorCode } };
+  await sleep(FIRST_RETRY_DELAY_MS);
+  return { again: true };
+}
+
+async function attemptSync(options: AccountSyncOptions, state: LoopState): Promise<Attempt> {
   try {
     const result = await syncAccount({
       accountId: options.accountId,

@@ -1,4 +1,3 @@
-import { sleep } from '@temporalio/workflow';
 import type { AccountCalls, PlatformBudgetPlan } from '../activities/sync';
 import type { Platform, SyncFleetPacingStats } from './shared';
 
@@ -11,6 +10,7 @@ import type { Platform, SyncFleetPacingStats } from './shared';
  * per batch, not per account (TikTok's ~5 accounts a second: 5x fewer timers and history events).
  * A pause (spent budget, a 429, Instagram usage past 90 %) stops a platform's dispatches until it ends.
  * The Redis budget stays the hard limit; this keeps the fleet from running into it.
+ * `sleep` is injected: the workflow passes its durable timer, the benchmark's plain-Node baseline setTimeout.
  */
 export const BATCH_WINDOW_MS = 1_000;
 /**
@@ -34,7 +34,10 @@ export class DispatchPacer {
   private readonly observed: SyncFleetPacingStats;
   private lastDispatchAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly settings: PacerSettings) {
+  constructor(
+    private readonly settings: PacerSettings,
+    private readonly sleep: (ms: number) => Promise<void>,
+  ) {
     this.observed = copyStats(settings.observed ?? {});
   }
 
@@ -46,9 +49,22 @@ export class DispatchPacer {
     const spacingAt = this.takeSpacingSlot(now);
     // Within the batch window the slot is taken now; beyond it, sleep until the slot itself.
     const target = Math.max(rateAt - now <= BATCH_WINDOW_MS ? now : rateAt, spacingAt);
-    if (target > now) await sleep(target - now);
+    if (target > now) await this.sleep(target - now);
     // A pause that started while this dispatch slept also holds it.
     await this.waitWhilePaused(platform);
+  }
+
+  /**
+   * Takes a slot only if one is free within the batch window right now (no pause, no exact spacing): lets the
+   * fleet put several accounts in one activity without ever running ahead of the rate.
+   */
+  tryTurnNow(platform: Platform): boolean {
+    const now = Date.now();
+    if (this.settings.minSpacingMs > 0 || (this.pausedUntil.get(platform) ?? 0) > now) return false;
+    if (!this.accountsPerMinute(platform)) return true;
+    if ((this.nextAt.get(platform) ?? now) - now > BATCH_WINDOW_MS) return false;
+    this.takeRateSlot(platform, now);
+    return true;
   }
 
   /** What a synced account actually cost. */
@@ -92,7 +108,7 @@ export class DispatchPacer {
     for (;;) {
       const wait = (this.pausedUntil.get(platform) ?? 0) - Date.now();
       if (wait <= 0) return;
-      await sleep(wait);
+      await this.sleep(wait);
     }
   }
 

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Activities } from '../../activities';
-import type { DueAccount, SyncAccountActivityInput, SyncAccountActivityResult, SyncSettings } from '../../activities/sync';
+import type { DueAccount, SyncAccountActivityInput, SyncAccountActivityResult, SyncBatchItemResult, SyncSettings } from '../../activities/sync';
 import type { RefreshAccountTokenActivityResult } from '../../activities/tokens';
 import type { RefreshAccountTokenInput } from '../../workflows/shared';
 
@@ -10,6 +10,7 @@ export type SyncWorkflowActivities = Pick<
   | 'getSyncSettings'
   | 'listAccountsDueForSync'
   | 'syncAccount'
+  | 'syncAccounts'
   | 'refreshAccountToken'
   | 'recordRefreshFailure'
   | 'markAccountReauthRequired'
@@ -18,6 +19,8 @@ export type SyncWorkflowActivities = Pick<
 
 export interface SyncCall {
   input: SyncAccountActivityInput;
+  /** Through the fleet's batched first attempt, or the single-account activity. */
+  via: 'batch' | 'single';
   attempt: number;
   /** Server time (virtual on the time-skipping server) when this attempt was scheduled. */
   scheduledAtMs: number;
@@ -35,7 +38,10 @@ export interface FakeSyncWorldOptions {
 
 export interface FakeSyncWorld {
   activities: SyncWorkflowActivities;
+  /** Every per-account call, batched or not. */
   syncCalls: SyncCall[];
+  /** Account ids of each syncAccounts batch. */
+  batches: string[][];
   pages: Array<{ after: string | null; returned: number }>;
   refreshCalls: RefreshAccountTokenInput[];
   reauthMarks: Array<{ accountId: string; errorCode: string }>;
@@ -64,7 +70,15 @@ export function tiktokBudget(profileLimit: number, mediaLimit: number) {
 export function createFakeSyncWorld(options: FakeSyncWorldOptions = {}): FakeSyncWorld {
   const accounts = [...(options.accounts ?? [])].sort((a, b) => (a.id < b.id ? -1 : 1));
   const byId = new Map(accounts.map((account) => [account.id, account]));
-  const world: Omit<FakeSyncWorld, 'activities'> = { syncCalls: [], pages: [], refreshCalls: [], reauthMarks: [] };
+  const world: Omit<FakeSyncWorld, 'activities'> = { syncCalls: [], batches: [], pages: [], refreshCalls: [], reauthMarks: [] };
+  const syncOne = async (input: SyncAccountActivityInput, via: SyncCall['via']): Promise<SyncAccountActivityResult> => {
+    const { info } = Context.current();
+    const callIndex = world.syncCalls.filter((call) => call.input.accountId === input.accountId).length;
+    const call = { input, via, attempt: info.attempt, scheduledAtMs: info.currentAttemptScheduledTimestampMs, callIndex };
+    world.syncCalls.push(call);
+    const account = byId.get(input.accountId);
+    return options.sync ? options.sync(call, account) : syncedResult(account);
+  };
   const activities: SyncWorkflowActivities = {
     async getSyncSettings() {
       return { ...DEFAULT_FAKE_SETTINGS, ...options.settings };
@@ -77,12 +91,17 @@ export function createFakeSyncWorld(options: FakeSyncWorldOptions = {}): FakeSyn
       return page;
     },
     async syncAccount(input) {
-      const { info } = Context.current();
-      const callIndex = world.syncCalls.filter((call) => call.input.accountId === input.accountId).length;
-      const call = { input, attempt: info.attempt, scheduledAtMs: info.currentAttemptScheduledTimestampMs, callIndex };
-      world.syncCalls.push(call);
-      const account = byId.get(input.accountId);
-      return options.sync ? options.sync(call, account) : syncedResult(account);
+      return syncOne(input, 'single');
+    },
+    async syncAccounts(input) {
+      world.batches.push(input.accounts.map((account) => account.accountId));
+      // As the real batch activity: a throwing account becomes an error item, its neighbours carry on.
+      const results = await Promise.all(
+        input.accounts.map((account) =>
+          syncOne(account, 'batch').catch((): SyncBatchItemResult => ({ kind: 'error', accountId: account.accountId, errorCode: 'HTTP_503', retryable: true })),
+        ),
+      );
+      return { results };
     },
     async refreshAccountToken(input) {
       world.refreshCalls.push(input);

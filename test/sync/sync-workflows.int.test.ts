@@ -113,6 +113,23 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     expect(span).toBeGreaterThan(25_000);
   });
 
+  it('puts up to 5 accounts in one first-attempt activity; one that fails there is retried alone', async () => {
+    const accounts = makeAccounts('instagram', 12);
+    const flaky = accounts[3].id;
+    const { world, result } = runFleet({
+      accounts,
+      sync: (call, account) => {
+        if (account!.id === flaky && call.callIndex === 0) throw new Error('transient');
+        return syncedResult(account);
+      },
+    });
+    expect(await result).toMatchObject({ found: 12, succeeded: 12, failed: 0 });
+    expect(Math.max(...world.batches.map((batch) => batch.length))).toBe(5);
+    expect(world.batches.flat().sort()).toEqual(accounts.map((account) => account.id));
+    expect(world.syncCalls.filter((call) => call.input.accountId === flaky).map((call) => call.via)).toEqual(['batch', 'single']);
+    expect(world.syncCalls).toHaveLength(13);
+  });
+
   it('waits for a spent budget with a timer (no activity running), shows rateLimitedUntil, then syncs', async () => {
     const accounts = makeAccounts('tiktok', 3);
     let refusedOnce!: () => void;
