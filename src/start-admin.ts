@@ -1,5 +1,10 @@
 import 'reflect-metadata';
-import { CREATE_ADMIN_USAGE, parseCreateAdminArgs, runCreateAdmin, UsageError } from './auth/create-admin-command';
+import {
+  CREATE_ADMIN_USAGE,
+  parseCreateAdminArgs,
+  runCreateAdmin,
+  UsageError,
+} from './auth/create-admin-command';
 import { openOrm } from './db/orm';
 import { bootOrExit, exitOnStartupFailure } from './process/boot';
 

@@ -26,7 +26,10 @@ async function main(): Promise<void> {
       : createRedis({ url: config.redis.url, commandTimeoutMs: config.rateLimits.redisTimeoutMs });
     redis?.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
     if (redis && !(await waitUntilReady(redis, REDIS_READY_WAIT_MS))) {
-      logger.warn({ url: config.redis.url }, 'redis not ready: limiters fail open (general, social) or fall back to memory until it is');
+      logger.warn(
+        { url: config.redis.url },
+        'redis not ready: limiters fail open (general, social) or fall back to memory until it is',
+      );
     }
     const temporal = await connectTemporalClient(config.temporal);
     const app = createApp({

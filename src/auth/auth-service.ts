@@ -93,7 +93,8 @@ export function createAuthService(deps: AuthServiceDeps) {
     const user = await em.findOne(User, { email: normalizeEmail(input.email) });
     const passwordOk = await verifyPassword(input.password, user?.passwordHash || DUMMY_PASSWORD_HASH);
     if (!user || !passwordOk) throw new AppError('INVALID_CREDENTIALS', 'Invalid email or password.');
-    if (!user.verified) throw new AppError('EMAIL_NOT_VERIFIED', 'Verify your email with the code we sent first.');
+    if (!user.verified)
+      throw new AppError('EMAIL_NOT_VERIFIED', 'Verify your email with the code we sent first.');
     return { ...deps.tokens.issueAccessToken({ userId: user.id, role: user.role }), user };
   }
 
@@ -117,7 +118,10 @@ async function spendOtpAttempt(em: EntityManager, userId: string): Promise<numbe
  * Creates an admin, or promotes an existing user to admin with the given password (`npm run admin --
  * create-admin`). Never reachable through sign-up.
  */
-export async function upsertAdmin(em: EntityManager, input: SignupInput): Promise<{ user: User; created: boolean }> {
+export async function upsertAdmin(
+  em: EntityManager,
+  input: SignupInput,
+): Promise<{ user: User; created: boolean }> {
   const email = normalizeEmail(input.email);
   const existing = await em.findOne(User, { email });
   const user = existing ?? em.create(User, { email, role: 'admin', passwordHash: '', verified: true });

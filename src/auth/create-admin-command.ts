@@ -16,12 +16,19 @@ export interface CreateAdminArgs {
   name: string;
 }
 
-const argsSchema = z.object({ email: emailSchema, password: passwordSchema, name: z.string().trim().max(200) });
+const argsSchema = z.object({
+  email: emailSchema,
+  password: passwordSchema,
+  name: z.string().trim().max(200),
+});
 
 export class UsageError extends Error {}
 
 /** Parses and validates `create-admin` options; the password comes from the flag or from `readStdin`. */
-export async function parseCreateAdminArgs(argv: string[], readStdin: () => Promise<string>): Promise<CreateAdminArgs> {
+export async function parseCreateAdminArgs(
+  argv: string[],
+  readStdin: () => Promise<string>,
+): Promise<CreateAdminArgs> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -40,7 +47,9 @@ export async function parseCreateAdminArgs(argv: string[], readStdin: () => Prom
   const password = values['password-stdin'] ? (await readStdin()).split(/\r?\n/)[0] : values.password;
   const parsed = argsSchema.safeParse({ email: values.email, password, name: values.name });
   if (!parsed.success) {
-    throw new UsageError(parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('\n'));
+    throw new UsageError(
+      parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('\n'),
+    );
   }
   return parsed.data;
 }

@@ -24,7 +24,9 @@ export interface MailerOptions {
 
 /** SMTP when SMTP_URL is set; otherwise the JSON-lines outbox, so local use and tests need no mail server. */
 export function createMailer(options: MailerOptions): Mailer {
-  return options.smtpUrl ? createSmtpMailer(options.smtpUrl, options.from, options.logger) : createOutboxMailer(options);
+  return options.smtpUrl
+    ? createSmtpMailer(options.smtpUrl, options.from, options.logger)
+    : createOutboxMailer(options);
 }
 
 export function createSmtpMailer(smtpUrl: string, from: string, logger: Logger): Mailer {
@@ -39,7 +41,11 @@ export function createSmtpMailer(smtpUrl: string, from: string, logger: Logger):
 }
 
 /** One JSON object a line: `{ sentAt, from, to, subject, text }`. Appends are atomic for lines this short. */
-export function createOutboxMailer({ outboxFile, from, logger }: Pick<MailerOptions, 'outboxFile' | 'from' | 'logger'>): Mailer {
+export function createOutboxMailer({
+  outboxFile,
+  from,
+  logger,
+}: Pick<MailerOptions, 'outboxFile' | 'from' | 'logger'>): Mailer {
   return {
     kind: 'outbox',
     send: async ({ to, subject, text }) => {

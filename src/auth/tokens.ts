@@ -27,7 +27,13 @@ export interface TokenService {
   verifyOAuthState(state: string): OAuthStateClaims;
 }
 
-export function createTokenService({ secret, ttlSeconds }: { secret: string; ttlSeconds: number }): TokenService {
+export function createTokenService({
+  secret,
+  ttlSeconds,
+}: {
+  secret: string;
+  ttlSeconds: number;
+}): TokenService {
   const verify = (token: string, audience: string) =>
     jwt.verify(token, secret, { algorithms: ['HS256'], audience, issuer: ISSUER }) as jwt.JwtPayload;
 
@@ -44,7 +50,8 @@ export function createTokenService({ secret, ttlSeconds }: { secret: string; ttl
     }),
     verifyAccessToken: (token) => {
       const payload = verify(token, ACCESS_AUDIENCE);
-      if (typeof payload.sub !== 'string' || typeof payload.role !== 'string') throw new Error('malformed token');
+      if (typeof payload.sub !== 'string' || typeof payload.role !== 'string')
+        throw new Error('malformed token');
       return { userId: payload.sub, role: payload.role as UserRole };
     },
     signOAuthState: ({ userId, platform }) =>
@@ -57,7 +64,8 @@ export function createTokenService({ secret, ttlSeconds }: { secret: string; ttl
       }),
     verifyOAuthState: (state) => {
       const payload = verify(state, STATE_AUDIENCE);
-      if (typeof payload.sub !== 'string' || typeof payload.platform !== 'string') throw new Error('malformed state');
+      if (typeof payload.sub !== 'string' || typeof payload.platform !== 'string')
+        throw new Error('malformed state');
       return { userId: payload.sub, platform: payload.platform };
     },
   };

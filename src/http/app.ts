@@ -76,7 +76,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
   const health = createHealthRouter(deps.readiness);
 
-  app.use(requestContext({ logger, orm: deps.orm, metrics, clientIp: createClientIpResolver(config.http.trustProxy) }));
+  app.use(
+    requestContext({
+      logger,
+      orm: deps.orm,
+      metrics,
+      clientIp: createClientIpResolver(config.http.trustProxy),
+    }),
+  );
   app.use(errorHandler());
   app.use(health.routes());
   app.use(docs.router.routes());

@@ -51,7 +51,10 @@ export function presentPost(post: Post) {
 
 export function presentSnapshot(snapshot: AccountSnapshot) {
   return {
-    day: typeof snapshot.day === 'string' ? snapshot.day : new Date(snapshot.day as unknown as Date).toISOString().slice(0, 10),
+    day:
+      typeof snapshot.day === 'string'
+        ? snapshot.day
+        : new Date(snapshot.day as unknown as Date).toISOString().slice(0, 10),
     followers: snapshot.followers,
     following: snapshot.following,
     mediaCount: snapshot.mediaCount,

@@ -7,7 +7,11 @@ export type ReadinessChecks = Record<string, ReadinessCheck>;
 
 const CHECK_TIMEOUT_MS = 2000;
 
-export function createReadinessChecks(deps: { orm: MikroORM; redis: Redis | null; temporal: Client }): ReadinessChecks {
+export function createReadinessChecks(deps: {
+  orm: MikroORM;
+  redis: Redis | null;
+  temporal: Client;
+}): ReadinessChecks {
   const checks: ReadinessChecks = {
     postgres: async () => {
       await deps.orm.em.getConnection().execute('select 1');

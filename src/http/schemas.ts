@@ -11,7 +11,13 @@ export const workflowIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be a workflow id (letters, digits, . _ : -)');
 export const limitQuery = (defaultLimit: number, max: number) =>
-  z.coerce.number().int().min(1).max(max).default(defaultLimit).describe(`1 to ${max}, default ${defaultLimit}`);
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(max)
+    .default(defaultLimit)
+    .describe(`1 to ${max}, default ${defaultLimit}`);
 
 const isoDate = z.iso.datetime({ offset: true });
 

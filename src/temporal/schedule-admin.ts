@@ -57,7 +57,10 @@ export function createScheduleAdmin({ client }: { client: Client }) {
         runId: action.action.workflow.firstExecutionRunId,
         scheduledAt: action.scheduledAt.toISOString(),
         startedAt: action.takenAt.toISOString(),
-        status: await runStatus(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId),
+        status: await runStatus(
+          action.action.workflow.workflowId,
+          action.action.workflow.firstExecutionRunId,
+        ),
       })),
     );
     return {

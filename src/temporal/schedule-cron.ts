@@ -1,6 +1,19 @@
 import type { CalendarSpecDescription, Range } from '@temporalio/client';
 
-const MONTHS = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'];
+const MONTHS = [
+  'JANUARY',
+  'FEBRUARY',
+  'MARCH',
+  'APRIL',
+  'MAY',
+  'JUNE',
+  'JULY',
+  'AUGUST',
+  'SEPTEMBER',
+  'OCTOBER',
+  'NOVEMBER',
+  'DECEMBER',
+];
 const DAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
 
 /**
@@ -12,8 +25,16 @@ export function formatCalendarAsCron(calendar: CalendarSpecDescription): string 
     formatField(calendar.minute, 0, 59),
     formatField(calendar.hour, 0, 23),
     formatField(calendar.dayOfMonth, 1, 31),
-    formatField(calendar.month.map((range) => toNumbers(range, MONTHS, 1)), 1, 12),
-    formatField(calendar.dayOfWeek.map((range) => toNumbers(range, DAYS, 0)), 0, 6),
+    formatField(
+      calendar.month.map((range) => toNumbers(range, MONTHS, 1)),
+      1,
+      12,
+    ),
+    formatField(
+      calendar.dayOfWeek.map((range) => toNumbers(range, DAYS, 0)),
+      0,
+      6,
+    ),
   ].join(' ');
 }
 

@@ -1,5 +1,15 @@
-import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, TemporalFailure, WorkflowIdConflictPolicy, type SearchAttributePair } from '@temporalio/common';
+import {
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import {
+  ApplicationFailure,
+  TemporalFailure,
+  WorkflowIdConflictPolicy,
+  type SearchAttributePair,
+} from '@temporalio/common';
 import {
   ACCOUNT_ID_SEARCH_ATTRIBUTE,
   makeRefreshExpiringTokensWorkflowId,
@@ -69,7 +79,12 @@ export interface RunSummary {
  * Ids come only from workflows/shared.ts; inputs carry ids, never tokens.
  */
 export function createWorkflowClient({ client, taskQueue }: { client: Client; taskQueue: string }) {
-  async function start(type: string, workflowId: string, args: unknown[], searchAttributes: SearchAttributePair[]): Promise<StartedWorkflow> {
+  async function start(
+    type: string,
+    workflowId: string,
+    args: unknown[],
+    searchAttributes: SearchAttributePair[],
+  ): Promise<StartedWorkflow> {
     const handle = await client.workflow.start(type, {
       taskQueue,
       workflowId,
@@ -82,17 +97,30 @@ export function createWorkflowClient({ client, taskQueue }: { client: Client; ta
   }
 
   return {
-    startAccountSync(account: { id: string; platform: Platform }, triggeredBy: TriggeredBy): Promise<StartedWorkflow> {
+    startAccountSync(
+      account: { id: string; platform: Platform },
+      triggeredBy: TriggeredBy,
+    ): Promise<StartedWorkflow> {
       const input: SyncAccountInput = { accountId: account.id, triggeredBy };
-      return start(WORKFLOW_TYPES.syncAccount, makeSyncAccountWorkflowId(account.id), [input], [
-        { key: ACCOUNT_ID_SEARCH_ATTRIBUTE, value: account.id },
-        { key: PLATFORM_SEARCH_ATTRIBUTE, value: account.platform },
-        { key: TRIGGERED_BY_SEARCH_ATTRIBUTE, value: triggeredBy },
-      ]);
+      return start(
+        WORKFLOW_TYPES.syncAccount,
+        makeSyncAccountWorkflowId(account.id),
+        [input],
+        [
+          { key: ACCOUNT_ID_SEARCH_ATTRIBUTE, value: account.id },
+          { key: PLATFORM_SEARCH_ATTRIBUTE, value: account.platform },
+          { key: TRIGGERED_BY_SEARCH_ATTRIBUTE, value: triggeredBy },
+        ],
+      );
     },
 
     startFleetSync(input: SyncAllAccountsInput): Promise<StartedWorkflow> {
-      return start(WORKFLOW_TYPES.syncAllAccounts, makeSyncAllAccountsWorkflowId(ON_DEMAND_RUN_KEY), [input], fleetAttributes(input));
+      return start(
+        WORKFLOW_TYPES.syncAllAccounts,
+        makeSyncAllAccountsWorkflowId(ON_DEMAND_RUN_KEY),
+        [input],
+        fleetAttributes(input),
+      );
     },
 
     startFleetRefresh(input: RefreshExpiringTokensInput): Promise<StartedWorkflow> {
@@ -151,7 +179,9 @@ export function createWorkflowClient({ client, taskQueue }: { client: Client; ta
 export type WorkflowClient = ReturnType<typeof createWorkflowClient>;
 
 function fleetAttributes(input: { triggeredBy?: TriggeredBy; platform?: Platform }): SearchAttributePair[] {
-  const pairs: SearchAttributePair[] = [{ key: TRIGGERED_BY_SEARCH_ATTRIBUTE, value: input.triggeredBy ?? 'api' }];
+  const pairs: SearchAttributePair[] = [
+    { key: TRIGGERED_BY_SEARCH_ATTRIBUTE, value: input.triggeredBy ?? 'api' },
+  ];
   if (input.platform) pairs.push({ key: PLATFORM_SEARCH_ATTRIBUTE, value: input.platform });
   return pairs;
 }
@@ -159,7 +189,8 @@ function fleetAttributes(input: { triggeredBy?: TriggeredBy; platform?: Platform
 type Outcome = Pick<WorkflowStatusView, 'progress' | 'result' | 'error'>;
 
 async function readOutcome(client: Client, handle: WorkflowHandle, status: string): Promise<Outcome> {
-  if (status === 'RUNNING') return { progress: await queryProgress(client, handle), result: null, error: null };
+  if (status === 'RUNNING')
+    return { progress: await queryProgress(client, handle), result: null, error: null };
   if (status === 'COMPLETED') return { progress: null, result: await handle.result(), error: null };
   if (status === 'FAILED') return { progress: null, result: null, error: await readFailure(handle) };
   return { progress: null, result: null, error: CLOSED_WITHOUT_RESULT[status] ?? null };
@@ -173,7 +204,9 @@ const CLOSED_WITHOUT_RESULT: Record<string, WorkflowError> = {
 
 async function queryProgress(client: Client, handle: WorkflowHandle): Promise<unknown> {
   try {
-    return await client.connection.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () => handle.query(progressQuery));
+    return await client.connection.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () =>
+      handle.query(progressQuery),
+    );
   } catch {
     return null; // no worker answered in time, or the workflow closed meanwhile: the status still stands
   }
@@ -189,7 +222,8 @@ async function readFailure(handle: WorkflowHandle): Promise<WorkflowError> {
   } catch (error) {
     if (error instanceof WorkflowFailedError) {
       const root = rootFailure(error.cause);
-      if (root instanceof ApplicationFailure) return { code: root.type ?? 'WORKFLOW_FAILED', message: root.message.slice(0, 300) };
+      if (root instanceof ApplicationFailure)
+        return { code: root.type ?? 'WORKFLOW_FAILED', message: root.message.slice(0, 300) };
     }
   }
   return { code: 'WORKFLOW_FAILED', message: 'The workflow failed.' };
@@ -197,7 +231,11 @@ async function readFailure(handle: WorkflowHandle): Promise<WorkflowError> {
 
 function rootFailure(error: Error | undefined): Error | undefined {
   let current = error;
-  while (current instanceof TemporalFailure && current.cause instanceof Error && !(current instanceof ApplicationFailure)) {
+  while (
+    current instanceof TemporalFailure &&
+    current.cause instanceof Error &&
+    !(current instanceof ApplicationFailure)
+  ) {
     current = current.cause;
   }
   return current;

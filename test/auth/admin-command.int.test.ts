@@ -22,10 +22,23 @@ describe('npm run admin -- create-admin (real PostgreSQL)', () => {
     return spawnSync(command, commandArgs, { cwd: PROJECT_ROOT, env, input, encoding: 'utf8' });
   }
 
-  const login = (email: string, password: string) => h.request.post('/api/v1/auth/login').send({ email, password });
+  const login = (email: string, password: string) =>
+    h.request.post('/api/v1/auth/login').send({ email, password });
 
   it('creates a verified admin who can log in with the admin role', async () => {
-    const result = admin(['create-admin', '--email', 'Root@Socialsync.test', '--password', 'a strong admin pw', '--name', 'Root'], undefined, true);
+    const result = admin(
+      [
+        'create-admin',
+        '--email',
+        'Root@Socialsync.test',
+        '--password',
+        'a strong admin pw',
+        '--name',
+        'Root',
+      ],
+      undefined,
+      true,
+    );
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Created admin root@socialsync\.test \(id [0-9a-f-]{36}\)/);
@@ -35,9 +48,14 @@ describe('npm run admin -- create-admin (real PostgreSQL)', () => {
   });
 
   it('promotes an existing user and sets the password read from stdin', async () => {
-    const signup = await h.request.post('/api/v1/auth/signup/salon').send({ email: 'owner@socialsync.test', password: 'salon password', name: 'Owner' });
+    const signup = await h.request
+      .post('/api/v1/auth/signup/salon')
+      .send({ email: 'owner@socialsync.test', password: 'salon password', name: 'Owner' });
     expect(signup.status).toBe(201);
-    const result = admin(['create-admin', '--email', 'owner@socialsync.test', '--password-stdin'], 'piped admin password\n');
+    const result = admin(
+      ['create-admin', '--email', 'owner@socialsync.test', '--password-stdin'],
+      'piped admin password\n',
+    );
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('owner@socialsync.test');
     expect(result.stdout).toContain('is now an admin');

@@ -19,14 +19,23 @@ describe('access tokens and OAuth states', () => {
 
   it('refuses another key, an expired token, alg=none, and a state used as an access token (and the reverse)', () => {
     const other = createTokenService({ secret: `${secret}-other`, ttlSeconds: 60 });
-    expect(() => tokens.verifyAccessToken(other.issueAccessToken({ userId: 'u', role: 'admin' }).token)).toThrow();
-    const expired = jwt.sign({ role: 'admin' }, secret, { subject: 'u', audience: 'socialsync:api', issuer: 'socialsync', expiresIn: -10 });
+    expect(() =>
+      tokens.verifyAccessToken(other.issueAccessToken({ userId: 'u', role: 'admin' }).token),
+    ).toThrow();
+    const expired = jwt.sign({ role: 'admin' }, secret, {
+      subject: 'u',
+      audience: 'socialsync:api',
+      issuer: 'socialsync',
+      expiresIn: -10,
+    });
     expect(() => tokens.verifyAccessToken(expired)).toThrow(/expired/);
     const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"u","role":"admin"}').toString('base64url')}.`;
     expect(() => tokens.verifyAccessToken(unsigned)).toThrow();
     const state = tokens.signOAuthState({ userId: 'u', platform: 'tiktok' });
     expect(() => tokens.verifyAccessToken(state)).toThrow(/audience/);
-    expect(() => tokens.verifyOAuthState(tokens.issueAccessToken({ userId: 'u', role: 'influencer' }).token)).toThrow(/audience/);
+    expect(() =>
+      tokens.verifyOAuthState(tokens.issueAccessToken({ userId: 'u', role: 'influencer' }).token),
+    ).toThrow(/audience/);
     expect(tokens.verifyOAuthState(state)).toEqual({ userId: 'u', platform: 'tiktok' });
   });
 });

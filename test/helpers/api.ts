@@ -74,7 +74,8 @@ export class LogCapture {
     name: 'socialsync-api-test',
     destination: new Writable({
       write: (chunk: Buffer, _encoding, done) => {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) this.lines.push(JSON.parse(line));
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+          this.lines.push(JSON.parse(line));
         done();
       },
     }),
@@ -87,8 +88,16 @@ export async function startSharedInfrastructure(): Promise<SharedInfrastructure>
   const sim = createSimulator({
     accountsPerPlatform: 6,
     apps: {
-      instagram: { appId: base.instagram.appId, appSecret: base.instagram.appSecret, redirectUri: base.instagram.redirectUri },
-      tiktok: { clientKey: base.tiktok.clientKey, clientSecret: base.tiktok.clientSecret, redirectUri: base.tiktok.redirectUri },
+      instagram: {
+        appId: base.instagram.appId,
+        appSecret: base.instagram.appSecret,
+        redirectUri: base.instagram.redirectUri,
+      },
+      tiktok: {
+        clientKey: base.tiktok.clientKey,
+        clientSecret: base.tiktok.clientSecret,
+        redirectUri: base.tiktok.redirectUri,
+      },
     },
   });
   await sim.start();
@@ -182,14 +191,21 @@ export async function readLatestOtp(outboxFile: string, email: string): Promise<
 }
 
 /** Sign-up + verification through the API, as a client app does it. */
-export async function signUpVerified(h: ApiHarness, role: 'influencer' | 'salon' = 'influencer'): Promise<TestUser> {
+export async function signUpVerified(
+  h: ApiHarness,
+  role: 'influencer' | 'salon' = 'influencer',
+): Promise<TestUser> {
   const email = `${role}-${randomUUID().slice(0, 8)}@socialsync.test`;
   const password = 'correct horse battery';
-  const signup = await h.request.post(`/api/v1/auth/signup/${role}`).send({ email, password, name: 'Test User' });
-  if (signup.status !== 201) throw new Error(`signup answered ${signup.status}: ${JSON.stringify(signup.body)}`);
+  const signup = await h.request
+    .post(`/api/v1/auth/signup/${role}`)
+    .send({ email, password, name: 'Test User' });
+  if (signup.status !== 201)
+    throw new Error(`signup answered ${signup.status}: ${JSON.stringify(signup.body)}`);
   const otp = await readLatestOtp(h.outboxFile, email);
   const verified = await h.request.post('/api/v1/auth/verify-otp').send({ email, otp });
-  if (verified.status !== 200) throw new Error(`verify answered ${verified.status}: ${JSON.stringify(verified.body)}`);
+  if (verified.status !== 200)
+    throw new Error(`verify answered ${verified.status}: ${JSON.stringify(verified.body)}`);
   const token = verified.body.token as string;
   return { id: verified.body.user.id, email, password, token, auth: { Authorization: `Bearer ${token}` } };
 }
@@ -199,19 +215,33 @@ export async function createAdmin(h: ApiHarness): Promise<TestUser> {
   const email = `admin-${randomUUID().slice(0, 8)}@socialsync.test`;
   const password = 'admin password 123';
   const { user } = await upsertAdmin(h.db.orm.em.fork(), { email, password, name: 'Admin' });
-  const { token } = createTokenService({ secret: h.config.auth.jwtSecret, ttlSeconds: 600 }).issueAccessToken({ userId: user.id, role: 'admin' });
+  const { token } = createTokenService({ secret: h.config.auth.jwtSecret, ttlSeconds: 600 }).issueAccessToken(
+    { userId: user.id, role: 'admin' },
+  );
   return { id: user.id, email, password, token, auth: { Authorization: `Bearer ${token}` } };
 }
 
 /** Connects a simulator account through authorize-url + connect, as the OAuth redirect would. */
-export async function connectSimAccount(h: ApiHarness, user: TestUser, platform: Platform, externalId: string) {
+export async function connectSimAccount(
+  h: ApiHarness,
+  user: TestUser,
+  platform: Platform,
+  externalId: string,
+) {
   const authorize = await h.request.get(`/api/v1/accounts/${platform}/authorize-url`).set(user.auth);
   if (authorize.status !== 200) throw new Error(`authorize-url answered ${authorize.status}`);
   const { code } = h.sim.control.issueAuthCode(platform, externalId);
-  return h.request.post(`/api/v1/accounts/${platform}/connect`).set(user.auth).send({ code, state: authorize.body.state });
+  return h.request
+    .post(`/api/v1/accounts/${platform}/connect`)
+    .set(user.auth)
+    .send({ code, state: authorize.body.state });
 }
 
 /** The n-th seeded simulator account of a platform (each test file uses its own so none collide). */
-export function simAccountId(h: Pick<SharedInfrastructure, 'sim'>, platform: Platform, index: number): string {
+export function simAccountId(
+  h: Pick<SharedInfrastructure, 'sim'>,
+  platform: Platform,
+  index: number,
+): string {
   return h.sim.control.listAccounts(platform)[index].externalId;
 }

@@ -1,6 +1,13 @@
 import { AccountSnapshot, Notification, Post, SocialAccount, User } from '../../src/db/entities';
 import { accountSchema } from '../../src/http/schemas';
-import { connectSimAccount, signUpVerified, simAccountId, startApiHarness, type ApiHarness, type TestUser } from '../helpers/api';
+import {
+  connectSimAccount,
+  signUpVerified,
+  simAccountId,
+  startApiHarness,
+  type ApiHarness,
+  type TestUser,
+} from '../helpers/api';
 
 // The integration project's testTimeout does not reach test files (jest reads it globally): set it here.
 jest.setTimeout(120_000);
@@ -18,18 +25,24 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
   const em = () => h.db.orm.em.fork();
 
   describe('authorize-url', () => {
-    it.each(['instagram', 'tiktok'] as const)('gives the %s consent URL carrying a signed state', async (platform) => {
-      const res = await h.request.get(`/api/v1/accounts/${platform}/authorize-url`).set(alice.auth);
-      expect(res.status).toBe(200);
-      const url = new URL(res.body.url);
-      expect(url.searchParams.get('state')).toBe(res.body.state);
-      expect(res.body.state.split('.')).toHaveLength(3);
-    });
+    it.each(['instagram', 'tiktok'] as const)(
+      'gives the %s consent URL carrying a signed state',
+      async (platform) => {
+        const res = await h.request.get(`/api/v1/accounts/${platform}/authorize-url`).set(alice.auth);
+        expect(res.status).toBe(200);
+        const url = new URL(res.body.url);
+        expect(url.searchParams.get('state')).toBe(res.body.state);
+        expect(res.body.state.split('.')).toHaveLength(3);
+      },
+    );
 
     it('answers 400 naming the platform for an unknown one', async () => {
       const res = await h.request.get('/api/v1/accounts/myspace/authorize-url').set(alice.auth);
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ error: 'VALIDATION_FAILED', details: [expect.objectContaining({ field: 'params.platform' })] });
+      expect(res.body).toMatchObject({
+        error: 'VALIDATION_FAILED',
+        details: [expect.objectContaining({ field: 'params.platform' })],
+      });
     });
   });
 
@@ -39,10 +52,17 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
       const res = await connectSimAccount(h, alice, 'tiktok', externalId);
       expect(res.status).toBe(201);
       expect(accountSchema.safeParse(res.body.account).success).toBe(true);
-      expect(res.body).toMatchObject({ reconnected: false, account: { platform: 'tiktok', externalId, status: 'active' } });
+      expect(res.body).toMatchObject({
+        reconnected: false,
+        account: { platform: 'tiktok', externalId, status: 'active' },
+      });
       const simAccount = h.sim.control.getAccount('tiktok', externalId);
       expect(res.body.account.username).toBe(simAccount.username);
-      const row = await em().findOneOrFail(SocialAccount, { externalId }, { populate: ['accessTokenEnc', 'refreshTokenEnc'] });
+      const row = await em().findOneOrFail(
+        SocialAccount,
+        { externalId },
+        { populate: ['accessTokenEnc', 'refreshTokenEnc'] },
+      );
       expect(row.accessTokenEnc).toMatch(/^v1\./);
       expect(row.refreshTokenEnc).toMatch(/^v1\./);
       expect(h.cipher.decrypt(row.accessTokenEnc!).length).toBeGreaterThan(10);
@@ -53,32 +73,56 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
       const externalId = simAccountId(h, 'instagram', 0);
       const first = await connectSimAccount(h, alice, 'instagram', externalId);
       expect(first.status).toBe(201);
-      await em().nativeUpdate(SocialAccount, { id: first.body.account.id }, { status: 'reauth_required', lastErrorCode: 'IG_190' });
-      const before = await em().findOneOrFail(SocialAccount, { id: first.body.account.id }, { populate: ['accessTokenEnc'] });
+      await em().nativeUpdate(
+        SocialAccount,
+        { id: first.body.account.id },
+        { status: 'reauth_required', lastErrorCode: 'IG_190' },
+      );
+      const before = await em().findOneOrFail(
+        SocialAccount,
+        { id: first.body.account.id },
+        { populate: ['accessTokenEnc'] },
+      );
       const again = await connectSimAccount(h, alice, 'instagram', externalId);
       expect(again.status).toBe(201);
-      expect(again.body).toMatchObject({ reconnected: true, account: { id: first.body.account.id, status: 'active', lastErrorCode: null } });
-      const after = await em().findOneOrFail(SocialAccount, { id: first.body.account.id }, { populate: ['accessTokenEnc'] });
+      expect(again.body).toMatchObject({
+        reconnected: true,
+        account: { id: first.body.account.id, status: 'active', lastErrorCode: null },
+      });
+      const after = await em().findOneOrFail(
+        SocialAccount,
+        { id: first.body.account.id },
+        { populate: ['accessTokenEnc'] },
+      );
       expect(after.accessTokenEnc).not.toBe(before.accessTokenEnc);
     });
 
-    it("answers 409 ACCOUNT_ALREADY_CONNECTED for an account another user holds, leaving it untouched", async () => {
+    it('answers 409 ACCOUNT_ALREADY_CONNECTED for an account another user holds, leaving it untouched', async () => {
       const externalId = simAccountId(h, 'tiktok', 0);
       const owner = await em().findOneOrFail(SocialAccount, { externalId }, { populate: ['accessTokenEnc'] });
       const res = await connectSimAccount(h, bob, 'tiktok', externalId);
       expect(res.status).toBe(409);
       expect(res.body.error).toBe('ACCOUNT_ALREADY_CONNECTED');
-      const still = await em().findOneOrFail(SocialAccount, { externalId }, { populate: ['accessTokenEnc', 'owner'] });
+      const still = await em().findOneOrFail(
+        SocialAccount,
+        { externalId },
+        { populate: ['accessTokenEnc', 'owner'] },
+      );
       expect(still.owner.id).toBe(alice.id);
       expect(still.accessTokenEnc).toBe(owner.accessTokenEnc);
     });
 
-    it('answers 400 INVALID_STATE for a forged state, another user\'s state and another platform\'s state', async () => {
+    it("answers 400 INVALID_STATE for a forged state, another user's state and another platform's state", async () => {
       const { code } = h.sim.control.issueAuthCode('tiktok', simAccountId(h, 'tiktok', 1));
-      const bobState = (await h.request.get('/api/v1/accounts/tiktok/authorize-url').set(bob.auth)).body.state;
-      const instagramState = (await h.request.get('/api/v1/accounts/instagram/authorize-url').set(alice.auth)).body.state;
+      const bobState = (await h.request.get('/api/v1/accounts/tiktok/authorize-url').set(bob.auth)).body
+        .state;
+      const instagramState = (await h.request.get('/api/v1/accounts/instagram/authorize-url').set(alice.auth))
+        .body.state;
       for (const state of ['not-a-state', bobState, instagramState]) {
-        const res = await h.request.post('/api/v1/accounts/tiktok/connect').set(alice.auth).send({ code, state });
+        const res = await h.request
+          .post('/api/v1/accounts/tiktok/connect')
+          .set(alice.auth)
+          .send({ code, state });
         expect(res.status).toBe(400);
         expect(res.body.error).toBe('INVALID_STATE');
       }
@@ -86,7 +130,10 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
 
     it('answers 400 INVALID_OAUTH_CODE when the platform refuses the code', async () => {
       const { state } = (await h.request.get('/api/v1/accounts/tiktok/authorize-url').set(alice.auth)).body;
-      const res = await h.request.post('/api/v1/accounts/tiktok/connect').set(alice.auth).send({ code: 'made-up-code', state });
+      const res = await h.request
+        .post('/api/v1/accounts/tiktok/connect')
+        .set(alice.auth)
+        .send({ code: 'made-up-code', state });
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('INVALID_OAUTH_CODE');
     });
@@ -119,12 +166,23 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
       // 25 posts, one a day; two share a timestamp so the cursor's id tiebreak is exercised.
       for (let i = 0; i < 25; i++) {
         const publishedAt = new Date(Date.UTC(2026, 9, 1 + (i === 24 ? 23 : i), 12));
-        fork.create(Post, { account: fork.getReference(SocialAccount, account.id), platformId: `p${i}`, type: 'IMAGE', publishedAt, likes: i, comments: 1 });
+        fork.create(Post, {
+          account: fork.getReference(SocialAccount, account.id),
+          platformId: `p${i}`,
+          type: 'IMAGE',
+          publishedAt,
+          likes: i,
+          comments: 1,
+        });
       }
       const today = new Date();
       for (let daysAgo = 40; daysAgo >= 0; daysAgo -= 10) {
         const day = new Date(today.getTime() - daysAgo * 86_400_000).toISOString().slice(0, 10);
-        fork.create(AccountSnapshot, { account: fork.getReference(SocialAccount, account.id), day, followers: 1000 - daysAgo });
+        fork.create(AccountSnapshot, {
+          account: fork.getReference(SocialAccount, account.id),
+          day,
+          followers: 1000 - daysAgo,
+        });
       }
       await fork.flush();
     });
@@ -138,7 +196,12 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
     it('gets one account with counters, engagement, last sync and token expiry', async () => {
       const res = await h.request.get(`/api/v1/accounts/${account.id}`).set(bob.auth);
       expect(res.status).toBe(200);
-      expect(res.body.account).toMatchObject({ id: account.id, followers: expect.any(Number), engagementRate: expect.any(Number), lastSyncedAt: null });
+      expect(res.body.account).toMatchObject({
+        id: account.id,
+        followers: expect.any(Number),
+        engagementRate: expect.any(Number),
+        lastSyncedAt: null,
+      });
       expect(res.body.account.tokenExpiresAt).toEqual(expect.any(String));
     });
 
@@ -146,7 +209,10 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const res: { status: number; body: { posts: { platformId: string; publishedAt: string }[]; nextCursor: string | null } } = await h.request
+        const res: {
+          status: number;
+          body: { posts: { platformId: string; publishedAt: string }[]; nextCursor: string | null };
+        } = await h.request
           .get(`/api/v1/accounts/${account.id}/posts`)
           .query({ limit: 10, ...(cursor ? { cursor } : {}) })
           .set(bob.auth);
@@ -164,7 +230,9 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
     });
 
     it('answers 400 for a cursor that is not one of ours', async () => {
-      const res = await h.request.get(`/api/v1/accounts/${account.id}/posts?cursor=%27%20OR%201%3D1--`).set(bob.auth);
+      const res = await h.request
+        .get(`/api/v1/accounts/${account.id}/posts?cursor=%27%20OR%201%3D1--`)
+        .set(bob.auth);
       expect(res.status).toBe(400);
       expect(res.body.details).toEqual([expect.objectContaining({ field: 'query.cursor' })]);
     });
@@ -192,7 +260,11 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
       const res = await h.request.delete(`/api/v1/accounts/${account.id}`).set(bob.auth);
       expect(res.status).toBe(200);
       expect(res.body.account.status).toBe('disconnected');
-      const row = await em().findOneOrFail(SocialAccount, { id: account.id }, { populate: ['accessTokenEnc', 'refreshTokenEnc'] });
+      const row = await em().findOneOrFail(
+        SocialAccount,
+        { id: account.id },
+        { populate: ['accessTokenEnc', 'refreshTokenEnc'] },
+      );
       expect(row.accessTokenEnc).toBeNull();
       expect(row.refreshTokenEnc).toBeNull();
       expect(await em().count(Post, { account: account.id })).toBe(25);
@@ -206,16 +278,32 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
     let theirs: Notification;
     beforeAll(async () => {
       const fork = em();
-      mine = fork.create(Notification, { user: fork.getReference(User, alice.id), kind: 'reauth_required', payload: { platform: 'tiktok' } });
-      fork.create(Notification, { user: fork.getReference(User, alice.id), kind: 'token_expiring', payload: {}, createdAt: new Date(Date.now() - 60_000) });
-      theirs = fork.create(Notification, { user: fork.getReference(User, bob.id), kind: 'token_expired', payload: {} });
+      mine = fork.create(Notification, {
+        user: fork.getReference(User, alice.id),
+        kind: 'reauth_required',
+        payload: { platform: 'tiktok' },
+      });
+      fork.create(Notification, {
+        user: fork.getReference(User, alice.id),
+        kind: 'token_expiring',
+        payload: {},
+        createdAt: new Date(Date.now() - 60_000),
+      });
+      theirs = fork.create(Notification, {
+        user: fork.getReference(User, bob.id),
+        kind: 'token_expired',
+        payload: {},
+      });
       await fork.flush();
     });
 
     it('lists your notifications newest first, and only yours', async () => {
       const res = await h.request.get('/api/v1/notifications').set(alice.auth);
       expect(res.status).toBe(200);
-      expect(res.body.notifications.map((n: { kind: string }) => n.kind)).toEqual(['reauth_required', 'token_expiring']);
+      expect(res.body.notifications.map((n: { kind: string }) => n.kind)).toEqual([
+        'reauth_required',
+        'token_expiring',
+      ]);
     });
 
     it('marks one read (idempotently) and filters unread ones', async () => {

@@ -9,7 +9,11 @@ import { insertAccount, insertUser } from '../helpers/accounts';
 jest.setTimeout(120_000);
 
 /** Polls `read` until `accept` holds (visibility and schedule info are eventually consistent). */
-async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(
+  read: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -35,8 +39,16 @@ describe('admin routes (real PostgreSQL, Temporal dev server schedules and visib
   });
 
   afterAll(async () => {
-    for (const id of [refreshScheduleId, syncScheduleId]) await h.temporal.client.schedule.getHandle(id).delete().catch(() => undefined);
-    for (const id of startedWorkflowIds) await h.temporal.client.workflow.getHandle(id).terminate('test done').catch(() => undefined);
+    for (const id of [refreshScheduleId, syncScheduleId])
+      await h.temporal.client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined);
+    for (const id of startedWorkflowIds)
+      await h.temporal.client.workflow
+        .getHandle(id)
+        .terminate('test done')
+        .catch(() => undefined);
     await h?.close();
   });
 
@@ -48,47 +60,91 @@ describe('admin routes (real PostgreSQL, Temporal dev server schedules and visib
     ['GET', '/admin/schedules'],
     ['POST', `/admin/schedules/x/pause`],
     ['GET', '/admin/stats'],
-  ])('%s %s: 401 without credentials, 403 for a non-admin, 401 for a wrong cron secret', async (method, path) => {
-    const call = () => (method === 'GET' ? h.request.get(`/api/v1${path}`) : h.request.post(`/api/v1${path}`));
-    expect((await call()).body.error).toBe('UNAUTHENTICATED');
-    const asUser = await call().set(user.auth);
-    expect(asUser.status).toBe(403);
-    expect(asUser.body.error).toBe('FORBIDDEN');
-    expect((await call().set('X-Cron-Secret', 'wrong-secret-wrong-secret')).status).toBe(401);
-  });
+  ])(
+    '%s %s: 401 without credentials, 403 for a non-admin, 401 for a wrong cron secret',
+    async (method, path) => {
+      const call = () =>
+        method === 'GET' ? h.request.get(`/api/v1${path}`) : h.request.post(`/api/v1${path}`);
+      expect((await call()).body.error).toBe('UNAUTHENTICATED');
+      const asUser = await call().set(user.auth);
+      expect(asUser.status).toBe(403);
+      expect(asUser.body.error).toBe('FORBIDDEN');
+      expect((await call().set('X-Cron-Secret', 'wrong-secret-wrong-secret')).status).toBe(401);
+    },
+  );
 
   it('starts a fleet token refresh (202), returns the running one to a second request, tags it TriggeredBy=admin', async () => {
-    const first = await h.request.post('/api/v1/admin/refresh-tokens').set(admin.auth).send({ windowDays: 3 });
+    const first = await h.request
+      .post('/api/v1/admin/refresh-tokens')
+      .set(admin.auth)
+      .send({ windowDays: 3 });
     expect(first.status).toBe(202);
-    expect(first.body).toMatchObject({ workflowId: 'refresh-expiring-tokens-on-demand', type: 'refreshExpiringTokensWorkflow', status: 'RUNNING' });
+    expect(first.body).toMatchObject({
+      workflowId: 'refresh-expiring-tokens-on-demand',
+      type: 'refreshExpiringTokensWorkflow',
+      status: 'RUNNING',
+    });
     startedWorkflowIds.add(first.body.workflowId);
     const second = await h.request.post('/api/v1/admin/refresh-tokens').set(cron());
     expect(second.body.runId).toBe(first.body.runId);
     const description = await h.temporal.client.workflow.getHandle(first.body.workflowId).describe();
     expect(description.taskQueue).toBe(h.config.temporal.taskQueue);
-    expect(description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value])).toEqual([['TriggeredBy', 'admin']]);
+    expect(description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value])).toEqual([
+      ['TriggeredBy', 'admin'],
+    ]);
     expect(await startInput(first.body.workflowId)).toEqual({ windowDays: 3, triggeredBy: 'admin' });
     const status = await h.request.get(first.body.statusUrl).set(admin.auth);
-    expect(status.body).toMatchObject({ status: 'RUNNING', type: 'refreshExpiringTokensWorkflow', triggeredBy: 'admin' });
+    expect(status.body).toMatchObject({
+      status: 'RUNNING',
+      type: 'refreshExpiringTokensWorkflow',
+      triggeredBy: 'admin',
+    });
   });
 
   it('starts a fleet data sync with its JSON options (202) and validates them (400)', async () => {
-    const res = await h.request.post('/api/v1/admin/sync-data').set(cron()).send({ platform: 'tiktok', minAgeHours: 0, concurrency: 5 });
+    const res = await h.request
+      .post('/api/v1/admin/sync-data')
+      .set(cron())
+      .send({ platform: 'tiktok', minAgeHours: 0, concurrency: 5 });
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ workflowId: 'sync-all-accounts-on-demand', type: 'syncAllAccountsWorkflow' });
+    expect(res.body).toMatchObject({
+      workflowId: 'sync-all-accounts-on-demand',
+      type: 'syncAllAccountsWorkflow',
+    });
     startedWorkflowIds.add(res.body.workflowId);
-    expect(await startInput(res.body.workflowId)).toEqual({ platform: 'tiktok', minAgeHours: 0, concurrency: 5, triggeredBy: 'admin' });
-    const bad = await h.request.post('/api/v1/admin/sync-data').set(admin.auth).send({ platform: 'myspace', minAgeHours: -1, extra: true });
+    expect(await startInput(res.body.workflowId)).toEqual({
+      platform: 'tiktok',
+      minAgeHours: 0,
+      concurrency: 5,
+      triggeredBy: 'admin',
+    });
+    const bad = await h.request
+      .post('/api/v1/admin/sync-data')
+      .set(admin.auth)
+      .send({ platform: 'myspace', minAgeHours: -1, extra: true });
     expect(bad.status).toBe(400);
-    expect(bad.body.details.map((d: { field: string }) => d.field)).toEqual(expect.arrayContaining(['body.platform', 'body.minAgeHours', 'body']));
+    expect(bad.body.details.map((d: { field: string }) => d.field)).toEqual(
+      expect.arrayContaining(['body.platform', 'body.minAgeHours', 'body']),
+    );
   });
 
   it('lists both schedules with cron, timezone, paused, next runs and recent runs', async () => {
     const res = await h.request.get('/api/v1/admin/schedules').set(admin.auth);
     expect(res.status).toBe(200);
     const byId = Object.fromEntries(res.body.schedules.map((s: { id: string }) => [s.id, s]));
-    expect(byId[refreshScheduleId]).toMatchObject({ workflowType: 'refreshExpiringTokensWorkflow', cron: ['0 2 * * *'], timezone: 'UTC', paused: false, overlap: 'SKIP', recentRuns: [] });
-    expect(byId[syncScheduleId]).toMatchObject({ workflowType: 'syncAllAccountsWorkflow', cron: ['0 3 * * *'], paused: false });
+    expect(byId[refreshScheduleId]).toMatchObject({
+      workflowType: 'refreshExpiringTokensWorkflow',
+      cron: ['0 2 * * *'],
+      timezone: 'UTC',
+      paused: false,
+      overlap: 'SKIP',
+      recentRuns: [],
+    });
+    expect(byId[syncScheduleId]).toMatchObject({
+      workflowType: 'syncAllAccountsWorkflow',
+      cron: ['0 3 * * *'],
+      paused: false,
+    });
     const nextRun = new Date(byId[syncScheduleId].nextRuns[0]);
     expect(nextRun.getUTCHours()).toBe(3);
     expect(nextRun.getUTCMinutes()).toBe(0);
@@ -99,17 +155,30 @@ describe('admin routes (real PostgreSQL, Temporal dev server schedules and visib
     const res = await h.request.post(`/api/v1/admin/schedules/${syncScheduleId}/trigger`).set(admin.auth);
     expect(res.status).toBe(202);
     const schedule = await eventually(
-      async () => (await h.request.get('/api/v1/admin/schedules').set(admin.auth)).body.schedules.find((s: { id: string }) => s.id === syncScheduleId),
+      async () =>
+        (await h.request.get('/api/v1/admin/schedules').set(admin.auth)).body.schedules.find(
+          (s: { id: string }) => s.id === syncScheduleId,
+        ),
       (s) => s.recentRuns.length > 0,
     );
-    expect(schedule.recentRuns[0]).toMatchObject({ workflowId: expect.stringContaining(`${idPrefix}sync-all-accounts`), status: 'RUNNING' });
+    expect(schedule.recentRuns[0]).toMatchObject({
+      workflowId: expect.stringContaining(`${idPrefix}sync-all-accounts`),
+      status: 'RUNNING',
+    });
     startedWorkflowIds.add(schedule.recentRuns[0].workflowId);
   });
 
   it('pauses with a note and unpauses', async () => {
-    const paused = await h.request.post(`/api/v1/admin/schedules/${refreshScheduleId}/pause`).set(admin.auth).send({ note: 'maintenance window' });
+    const paused = await h.request
+      .post(`/api/v1/admin/schedules/${refreshScheduleId}/pause`)
+      .set(admin.auth)
+      .send({ note: 'maintenance window' });
     expect(paused.status).toBe(200);
-    expect(paused.body.schedule).toMatchObject({ id: refreshScheduleId, paused: true, note: 'maintenance window' });
+    expect(paused.body.schedule).toMatchObject({
+      id: refreshScheduleId,
+      paused: true,
+      note: 'maintenance window',
+    });
     const resumed = await h.request.post(`/api/v1/admin/schedules/${refreshScheduleId}/unpause`).set(cron());
     expect(resumed.status).toBe(200);
     expect(resumed.body.schedule.paused).toBe(false);
@@ -117,7 +186,9 @@ describe('admin routes (real PostgreSQL, Temporal dev server schedules and visib
   });
 
   it('answers 404 for a schedule it does not manage and 400 for a malformed id', async () => {
-    const unknown = await h.request.post('/api/v1/admin/schedules/token-refresh-elsewhere/trigger').set(admin.auth);
+    const unknown = await h.request
+      .post('/api/v1/admin/schedules/token-refresh-elsewhere/trigger')
+      .set(admin.auth);
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toBe('NOT_FOUND');
     const malformed = await h.request.post('/api/v1/admin/schedules/a%20b/pause').set(admin.auth);
@@ -135,7 +206,12 @@ describe('admin routes (real PostgreSQL, Temporal dev server schedules and visib
     ] as const;
     const accounts: SocialAccount[] = [];
     for (const [platform, status] of statuses) {
-      const account = await insertAccount(h.db.orm, h.cipher, { owner, platform, accessToken: 'tok', accessExpiresAt: new Date(Date.now() + 86_400_000) });
+      const account = await insertAccount(h.db.orm, h.cipher, {
+        owner,
+        platform,
+        accessToken: 'tok',
+        accessExpiresAt: new Date(Date.now() + 86_400_000),
+      });
       await h.db.orm.em.fork().nativeUpdate(SocialAccount, { id: account.id }, { status });
       accounts.push(account);
     }
@@ -149,13 +225,22 @@ describe('admin routes (real PostgreSQL, Temporal dev server schedules and visib
     ];
     const em = h.db.orm.em.fork();
     for (const [outcome, daysAgo] of attempts) {
-      em.create(TokenRefreshAttempt, { account: accounts[0], platform: 'instagram', outcome, trigger: 'fleet', createdAt: new Date(Date.now() - daysAgo * 86_400_000) });
+      em.create(TokenRefreshAttempt, {
+        account: accounts[0],
+        platform: 'instagram',
+        outcome,
+        trigger: 'fleet',
+        createdAt: new Date(Date.now() - daysAgo * 86_400_000),
+      });
     }
     await em.flush();
 
     const res = await eventually(
       () => h.request.get('/api/v1/admin/stats').set(admin.auth),
-      (r) => r.body.fleetRuns?.sync.some((run: { workflowId: string }) => run.workflowId === 'sync-all-accounts-on-demand'),
+      (r) =>
+        r.body.fleetRuns?.sync.some(
+          (run: { workflowId: string }) => run.workflowId === 'sync-all-accounts-on-demand',
+        ),
     );
     expect(res.status).toBe(200);
     expect(res.body.accounts).toEqual({
@@ -163,10 +248,25 @@ describe('admin routes (real PostgreSQL, Temporal dev server schedules and visib
       byStatus: { active: 3, reauth_required: 1, expired: 1 },
       byPlatform: { instagram: { active: 2, reauth_required: 1 }, tiktok: { active: 1, expired: 1 } },
     });
-    expect(res.body.tokenRefresh).toMatchObject({ days: 7, attempts: 5, byOutcome: { refreshed: 3, failed: 1, skipped: 1 }, successRate: 0.75 });
-    const run = res.body.fleetRuns.sync.find((r: { workflowId: string }) => r.workflowId === 'sync-all-accounts-on-demand');
-    expect(run).toMatchObject({ type: 'syncAllAccountsWorkflow', status: expect.any(String), startedAt: expect.any(String) });
-    expect(res.body.fleetRuns.refresh.some((r: { workflowId: string }) => r.workflowId === 'refresh-expiring-tokens-on-demand')).toBe(true);
+    expect(res.body.tokenRefresh).toMatchObject({
+      days: 7,
+      attempts: 5,
+      byOutcome: { refreshed: 3, failed: 1, skipped: 1 },
+      successRate: 0.75,
+    });
+    const run = res.body.fleetRuns.sync.find(
+      (r: { workflowId: string }) => r.workflowId === 'sync-all-accounts-on-demand',
+    );
+    expect(run).toMatchObject({
+      type: 'syncAllAccountsWorkflow',
+      status: expect.any(String),
+      startedAt: expect.any(String),
+    });
+    expect(
+      res.body.fleetRuns.refresh.some(
+        (r: { workflowId: string }) => r.workflowId === 'refresh-expiring-tokens-on-demand',
+      ),
+    ).toBe(true);
   });
 
   it('reports a closed fleet run with its duration', async () => {
@@ -174,9 +274,15 @@ describe('admin routes (real PostgreSQL, Temporal dev server schedules and visib
     await handle.terminate('closing it for the stats');
     const res = await eventually(
       () => h.request.get('/api/v1/admin/stats').set(admin.auth),
-      (r) => r.body.fleetRuns.refresh.some((run: { workflowId: string; status: string }) => run.workflowId === 'refresh-expiring-tokens-on-demand' && run.status === 'TERMINATED'),
+      (r) =>
+        r.body.fleetRuns.refresh.some(
+          (run: { workflowId: string; status: string }) =>
+            run.workflowId === 'refresh-expiring-tokens-on-demand' && run.status === 'TERMINATED',
+        ),
     );
-    const run = res.body.fleetRuns.refresh.find((r: { workflowId: string }) => r.workflowId === 'refresh-expiring-tokens-on-demand');
+    const run = res.body.fleetRuns.refresh.find(
+      (r: { workflowId: string }) => r.workflowId === 'refresh-expiring-tokens-on-demand',
+    );
     expect(run).toMatchObject({ status: 'TERMINATED', closedAt: expect.any(String) });
     expect(run.durationMs).toBe(new Date(run.closedAt).getTime() - new Date(run.startedAt).getTime());
   });

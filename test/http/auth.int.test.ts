@@ -12,25 +12,30 @@ describe('auth routes (real PostgreSQL, Redis, Temporal)', () => {
   });
   afterAll(() => h?.close());
 
-  const signup = (role: string, body: Record<string, unknown>) => h.request.post(`/api/v1/auth/signup/${role}`).send(body);
-  const uniqueEmail = (tag: string) => `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@socialsync.test`;
+  const signup = (role: string, body: Record<string, unknown>) =>
+    h.request.post(`/api/v1/auth/signup/${role}`).send(body);
+  const uniqueEmail = (tag: string) =>
+    `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@socialsync.test`;
 
-  it.each(['influencer', 'salon'])('signs up a %s: 201, unverified, a 6-digit code mailed to the outbox and stored hashed', async (role) => {
-    const email = uniqueEmail(role);
-    const res = await signup(role, { email: email.toUpperCase(), password: 'long enough pw', name: 'Ann' });
-    expect(res.status).toBe(201);
-    expect(res.body.user).toMatchObject({ email, role, verified: false, name: 'Ann' });
-    expect(res.body.user).not.toHaveProperty('passwordHash');
-    const otp = await readLatestOtp(h.outboxFile, email);
-    expect(otp).toMatch(/^\d{6}$/);
-    const row = await h.db.orm.em.fork().findOneOrFail(User, { email });
-    expect(row.otpHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(row.otpHash).not.toContain(otp);
-    expect(row.passwordHash).toMatch(/^\$2[aby]\$10\$/);
-    const expiresInMs = row.otpExpiresAt!.getTime() - Date.now();
-    expect(expiresInMs).toBeGreaterThan(9 * 60_000);
-    expect(expiresInMs).toBeLessThanOrEqual(10 * 60_000);
-  });
+  it.each(['influencer', 'salon'])(
+    'signs up a %s: 201, unverified, a 6-digit code mailed to the outbox and stored hashed',
+    async (role) => {
+      const email = uniqueEmail(role);
+      const res = await signup(role, { email: email.toUpperCase(), password: 'long enough pw', name: 'Ann' });
+      expect(res.status).toBe(201);
+      expect(res.body.user).toMatchObject({ email, role, verified: false, name: 'Ann' });
+      expect(res.body.user).not.toHaveProperty('passwordHash');
+      const otp = await readLatestOtp(h.outboxFile, email);
+      expect(otp).toMatch(/^\d{6}$/);
+      const row = await h.db.orm.em.fork().findOneOrFail(User, { email });
+      expect(row.otpHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(row.otpHash).not.toContain(otp);
+      expect(row.passwordHash).toMatch(/^\$2[aby]\$10\$/);
+      const expiresInMs = row.otpExpiresAt!.getTime() - Date.now();
+      expect(expiresInMs).toBeGreaterThan(9 * 60_000);
+      expect(expiresInMs).toBeLessThanOrEqual(10 * 60_000);
+    },
+  );
 
   it('verifies the code: 200 with a token that authenticates', async () => {
     const user = await signUpVerified(h);
@@ -72,22 +77,37 @@ describe('auth routes (real PostgreSQL, Redis, Temporal)', () => {
   });
 
   it('answers INVALID_OTP for an unknown email (no enumeration)', async () => {
-    const res = await h.request.post('/api/v1/auth/verify-otp').send({ email: uniqueEmail('nobody'), otp: '123456' });
+    const res = await h.request
+      .post('/api/v1/auth/verify-otp')
+      .send({ email: uniqueEmail('nobody'), otp: '123456' });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('INVALID_OTP');
   });
 
   it('logs in: 200 with a token; an unknown email and a wrong password get byte-identical answers', async () => {
     const user = await signUpVerified(h, 'salon');
-    const ok = await h.request.post('/api/v1/auth/login').send({ email: user.email, password: user.password });
+    const ok = await h.request
+      .post('/api/v1/auth/login')
+      .send({ email: user.email, password: user.password });
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ tokenType: 'Bearer', expiresIn: h.config.auth.jwtTtlSeconds, user: { id: user.id, role: 'salon' } });
-    const wrongPassword = await h.request.post('/api/v1/auth/login').send({ email: user.email, password: 'not the password' });
-    const unknownEmail = await h.request.post('/api/v1/auth/login').send({ email: uniqueEmail('ghost'), password: 'not the password' });
+    expect(ok.body).toMatchObject({
+      tokenType: 'Bearer',
+      expiresIn: h.config.auth.jwtTtlSeconds,
+      user: { id: user.id, role: 'salon' },
+    });
+    const wrongPassword = await h.request
+      .post('/api/v1/auth/login')
+      .send({ email: user.email, password: 'not the password' });
+    const unknownEmail = await h.request
+      .post('/api/v1/auth/login')
+      .send({ email: uniqueEmail('ghost'), password: 'not the password' });
     expect(wrongPassword.status).toBe(401);
     expect(unknownEmail.status).toBe(401);
     expect(wrongPassword.text).toBe(unknownEmail.text);
-    expect(wrongPassword.body).toEqual({ error: 'INVALID_CREDENTIALS', message: 'Invalid email or password.' });
+    expect(wrongPassword.body).toEqual({
+      error: 'INVALID_CREDENTIALS',
+      message: 'Invalid email or password.',
+    });
   });
 
   it('refuses login before verification with EMAIL_NOT_VERIFIED (403)', async () => {
@@ -106,17 +126,28 @@ describe('auth routes (real PostgreSQL, Redis, Temporal)', () => {
   });
 
   it('never makes an admin through sign-up: a role field is refused and /signup/admin does not exist', async () => {
-    const withRole = await signup('influencer', { email: uniqueEmail('role'), password: 'long enough pw', name: 'Fe', role: 'admin' });
+    const withRole = await signup('influencer', {
+      email: uniqueEmail('role'),
+      password: 'long enough pw',
+      name: 'Fe',
+      role: 'admin',
+    });
     expect(withRole.status).toBe(400);
     expect(withRole.body.details).toEqual([expect.objectContaining({ field: 'body' })]);
-    const adminPath = await signup('admin', { email: uniqueEmail('admin'), password: 'long enough pw', name: 'Gu' });
+    const adminPath = await signup('admin', {
+      email: uniqueEmail('admin'),
+      password: 'long enough pw',
+      name: 'Gu',
+    });
     expect(adminPath.status).toBe(404);
     expect(adminPath.body.error).toBe('ROUTE_NOT_FOUND');
   });
 
   it('lets an admin made by upsertAdmin (npm run admin -- create-admin) log in with the admin role', async () => {
     const admin = await createAdmin(h);
-    const res = await h.request.post('/api/v1/auth/login').send({ email: admin.email, password: admin.password });
+    const res = await h.request
+      .post('/api/v1/auth/login')
+      .send({ email: admin.email, password: admin.password });
     expect(res.status).toBe(200);
     expect(res.body.user.role).toBe('admin');
   });

@@ -33,7 +33,12 @@ describe('documentation, metrics, request ids and 500s', () => {
   let user: TestUser;
   beforeAll(async () => {
     // The configured defaults, so the documented numbers are the real ones (this file stays far below them).
-    const defaults = { RATE_LIMIT_GENERAL: undefined, RATE_LIMIT_AUTH: undefined, RATE_LIMIT_SOCIAL: undefined, RATE_LIMIT_CONNECTION: undefined };
+    const defaults = {
+      RATE_LIMIT_GENERAL: undefined,
+      RATE_LIMIT_AUTH: undefined,
+      RATE_LIMIT_SOCIAL: undefined,
+      RATE_LIMIT_CONNECTION: undefined,
+    };
     h = await startApiHarness({ label: 'docs', env: defaults });
     user = await signUpVerified(h);
   });
@@ -44,26 +49,44 @@ describe('documentation, metrics, request ids and 500s', () => {
     expect(res.status).toBe(200);
     const doc = res.body;
     expect(doc.openapi).toBe('3.1.0');
-    const operations = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
-      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    const operations = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
     );
     expect(operations.sort()).toEqual([...EXPECTED_OPERATIONS].sort());
     const signup = doc.paths['/api/v1/auth/signup/influencer'].post;
     const bodySchema = signup.requestBody.content['application/json'].schema;
-    expect(bodySchema).toMatchObject({ type: 'object', required: ['email', 'password', 'name'], additionalProperties: false });
+    expect(bodySchema).toMatchObject({
+      type: 'object',
+      required: ['email', 'password', 'name'],
+      additionalProperties: false,
+    });
     expect(bodySchema.properties.password).toMatchObject({ type: 'string', minLength: 8 });
-    expect(signup.responses['429'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/RateLimited' });
+    expect(signup.responses['429'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/RateLimited',
+    });
     expect(signup.description).toContain('auth: 5 per 15 min');
     const posts = doc.paths['/api/v1/accounts/{id}/posts'].get;
     expect(posts.parameters).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ name: 'id', in: 'path', required: true, schema: expect.objectContaining({ format: 'uuid' }) }),
-        expect.objectContaining({ name: 'limit', in: 'query', required: false, schema: expect.objectContaining({ maximum: 100 }) }),
+        expect.objectContaining({
+          name: 'id',
+          in: 'path',
+          required: true,
+          schema: expect.objectContaining({ format: 'uuid' }),
+        }),
+        expect.objectContaining({
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: expect.objectContaining({ maximum: 100 }),
+        }),
       ]),
     );
     expect(posts.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/v1/admin/stats'].get.security).toEqual([{ bearer: [] }, { cronSecret: [] }]);
-    expect(Object.keys(doc.paths['/api/v1/accounts/{id}'].get.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '404', '429', '500']));
+    expect(Object.keys(doc.paths['/api/v1/accounts/{id}'].get.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '404', '429', '500']),
+    );
   });
 
   it('serves a self-contained human-readable docs page (no scripts, no CDN)', async () => {
@@ -82,10 +105,18 @@ describe('documentation, metrics, request ids and 500s', () => {
     const res = await h.request.get('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(res.text).toMatch(/socialsync_api_http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/api\/v1\/accounts\/:id",status="404"\} 1/);
-    expect(res.text).toMatch(/socialsync_api_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/auth\/login"|route="\/api\/v1\/auth\/verify-otp",status="200"/);
-    expect(res.text).toMatch(/socialsync_api_rate_limit_decisions_total\{policy="general",outcome="allowed"\} \d+/);
-    expect(res.text).toMatch(/socialsync_api_rate_limit_decisions_total\{policy="auth",outcome="allowed"\} \d+/);
+    expect(res.text).toMatch(
+      /socialsync_api_http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/api\/v1\/accounts\/:id",status="404"\} 1/,
+    );
+    expect(res.text).toMatch(
+      /socialsync_api_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/auth\/login"|route="\/api\/v1\/auth\/verify-otp",status="200"/,
+    );
+    expect(res.text).toMatch(
+      /socialsync_api_rate_limit_decisions_total\{policy="general",outcome="allowed"\} \d+/,
+    );
+    expect(res.text).toMatch(
+      /socialsync_api_rate_limit_decisions_total\{policy="auth",outcome="allowed"\} \d+/,
+    );
     expect(res.text).not.toContain('00000000-0000-4000-8000-000000000000');
   });
 
@@ -105,10 +136,17 @@ describe('documentation, metrics, request ids and 500s', () => {
       const res = await h.request.get('/api/v1/notifications').set(user.auth);
       expect(res.status).toBe(500);
       const requestId = res.headers['x-request-id'];
-      expect(res.body).toEqual({ error: 'INTERNAL_ERROR', message: 'Something went wrong on our side.', requestId });
+      expect(res.body).toEqual({
+        error: 'INTERNAL_ERROR',
+        message: 'Something went wrong on our side.',
+        requestId,
+      });
       expect(res.text).not.toMatch(/notifications|relation|select|sql/i);
       const logged = h.logs.lines.find((line) => line.requestId === requestId && line.level === 'error');
-      expect(logged).toMatchObject({ msg: 'unhandled error', err: expect.objectContaining({ message: expect.stringContaining('notifications') }) });
+      expect(logged).toMatchObject({
+        msg: 'unhandled error',
+        err: expect.objectContaining({ message: expect.stringContaining('notifications') }),
+      });
     } finally {
       await connection.execute('alter table "notifications_hidden" rename to "notifications"');
     }
@@ -116,8 +154,16 @@ describe('documentation, metrics, request ids and 500s', () => {
 
   it('logs one access line per request with the request id, route template and user id, never the token', async () => {
     const res = await h.request.get('/api/v1/accounts').set(user.auth);
-    const line = h.logs.lines.find((entry) => entry.requestId === res.headers['x-request-id'] && entry.msg === 'request');
-    expect(line).toMatchObject({ method: 'GET', route: '/api/v1/accounts', status: 200, userId: user.id, ip: '127.0.0.1' });
+    const line = h.logs.lines.find(
+      (entry) => entry.requestId === res.headers['x-request-id'] && entry.msg === 'request',
+    );
+    expect(line).toMatchObject({
+      method: 'GET',
+      route: '/api/v1/accounts',
+      status: 200,
+      userId: user.id,
+      ip: '127.0.0.1',
+    });
     expect(JSON.stringify(h.logs.lines)).not.toContain(user.token);
   });
 

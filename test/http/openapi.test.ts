@@ -29,9 +29,17 @@ describe('OpenAPI generation from route definitions', () => {
   it('maps params, query, body, security, limits and every error status', () => {
     expect(op.parameters).toEqual([
       expect.objectContaining({ name: 'id', in: 'path', required: true }),
-      expect.objectContaining({ name: 'hard', in: 'query', required: false, schema: { type: 'string', enum: ['yes', 'no'] } }),
+      expect.objectContaining({
+        name: 'hard',
+        in: 'query',
+        required: false,
+        schema: { type: 'string', enum: ['yes', 'no'] },
+      }),
     ]);
-    expect(op.requestBody).toMatchObject({ required: true, content: { 'application/json': { schema: { required: ['times'], additionalProperties: false } } } });
+    expect(op.requestBody).toMatchObject({
+      required: true,
+      content: { 'application/json': { schema: { required: ['times'], additionalProperties: false } } },
+    });
     expect(op.requestBody.content['application/json'].schema).not.toHaveProperty('$schema');
     expect(op.security).toEqual([{ bearer: [] }, { cronSecret: [] }]);
     expect(op['x-rate-limits']).toEqual(['general: 100 per 15 min', 'social: 10 per 15 min']);
@@ -39,7 +47,9 @@ describe('OpenAPI generation from route definitions', () => {
   });
 
   it('renders a docs page that escapes what it shows', () => {
-    const html = renderDocsPage(doc, [{ name: 'social', limit: '10 per 15 min', key: 'user id', appliesTo: 'syncs' }]);
+    const html = renderDocsPage(doc, [
+      { name: 'social', limit: '10 per 15 min', key: 'user id', appliesTo: 'syncs' },
+    ]);
     expect(html).toContain('Poke a &#60;thing&#62;');
     expect(html).not.toContain('Poke a <thing>');
     expect(html).toContain('/api/v1/things/{id}/poke');

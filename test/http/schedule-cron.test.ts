@@ -26,7 +26,10 @@ describe('schedule calendars back to 5-field cron', () => {
     const spec = calendar({
       minute: [{ start: 0, end: 59, step: 15 }],
       hour: [{ start: 9, end: 17, step: 1 }],
-      month: [{ start: 'MARCH', end: 'MARCH', step: 1 }, { start: 'JUNE', end: 'AUGUST', step: 1 }],
+      month: [
+        { start: 'MARCH', end: 'MARCH', step: 1 },
+        { start: 'JUNE', end: 'AUGUST', step: 1 },
+      ],
       dayOfWeek: every('MONDAY', 'FRIDAY'),
     });
     expect(formatCalendarAsCron(spec)).toBe('*/15 9-17 * 3,6-8 1-5');

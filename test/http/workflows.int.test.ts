@@ -19,13 +19,19 @@ import {
 import { createTestWorker } from '../helpers/temporal';
 
 /** Polls a status URL until the workflow leaves RUNNING (generous: a loaded 2-core machine is slow). */
-async function waitUntilClosed(h: ApiHarness, statusUrl: string, auth: Record<string, string>, timeoutMs = 60_000) {
+async function waitUntilClosed(
+  h: ApiHarness,
+  statusUrl: string,
+  auth: Record<string, string>,
+  timeoutMs = 60_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await h.request.get(statusUrl).set(auth);
     if (res.status !== 200) throw new Error(`status answered ${res.status}: ${JSON.stringify(res.body)}`);
     if (res.body.status !== 'RUNNING') return res.body;
-    if (Date.now() > deadline) throw new Error(`still RUNNING after ${timeoutMs} ms: ${JSON.stringify(res.body)}`);
+    if (Date.now() > deadline)
+      throw new Error(`still RUNNING after ${timeoutMs} ms: ${JSON.stringify(res.body)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -67,12 +73,20 @@ describe('on-demand workflows and their status (real worker, PostgreSQL, Redis, 
 
   it('end to end: sign up, verify with the mailed code, connect, sync, poll to COMPLETED, read posts and history', async () => {
     const email = `e2e-${Date.now()}@socialsync.test`;
-    const signup = await h.request.post('/api/v1/auth/signup/influencer').send({ email, password: 'end to end pw', name: 'E2E' });
+    const signup = await h.request
+      .post('/api/v1/auth/signup/influencer')
+      .send({ email, password: 'end to end pw', name: 'E2E' });
     expect(signup.status).toBe(201);
     const otp = await readLatestOtp(h.outboxFile, email);
     const verified = await h.request.post('/api/v1/auth/verify-otp').send({ email, otp });
     expect(verified.status).toBe(200);
-    const user: TestUser = { id: verified.body.user.id, email, password: '', token: verified.body.token, auth: { Authorization: `Bearer ${verified.body.token}` } };
+    const user: TestUser = {
+      id: verified.body.user.id,
+      email,
+      password: '',
+      token: verified.body.token,
+      auth: { Authorization: `Bearer ${verified.body.token}` },
+    };
     const externalId = simAccountId(h, 'tiktok', 0);
     const connected = await connectSimAccount(h, user, 'tiktok', externalId);
     expect(connected.status).toBe(201);
@@ -108,7 +122,10 @@ describe('on-demand workflows and their status (real worker, PostgreSQL, Redis, 
     expect(posts.body.posts.length).toBe(closed.result.postsSynced);
     const history = await h.request.get(`/api/v1/accounts/${accountId}/history`).set(user.auth);
     expect(history.body.snapshots).toHaveLength(1);
-    expect(history.body.snapshots[0]).toMatchObject({ day: new Date().toISOString().slice(0, 10), followers: h.sim.control.getAccount('tiktok', externalId).followers });
+    expect(history.body.snapshots[0]).toMatchObject({
+      day: new Date().toISOString().slice(0, 10),
+      followers: h.sim.control.getAccount('tiktok', externalId).followers,
+    });
     const account = await h.request.get(`/api/v1/accounts/${accountId}`).set(user.auth);
     expect(account.body.account.lastSyncedAt).toEqual(expect.any(String));
   });
@@ -128,11 +145,18 @@ describe('on-demand workflows and their status (real worker, PostgreSQL, Redis, 
       expect(second.body.runId).toBe(first.body.runId);
       const running = await h.request.get(first.body.statusUrl).set(user.auth);
       expect(running.body.status).toBe('RUNNING');
-      expect(running.body.progress).toMatchObject({ accountId: connected.body.account.id, stage: expect.any(String) });
+      expect(running.body.progress).toMatchObject({
+        accountId: connected.body.account.id,
+        stage: expect.any(String),
+      });
     } finally {
       h.sim.control.clearFaults();
     }
-    const closed = await waitUntilClosed(h, `/api/v1/workflows/${makeSyncAccountWorkflowId(connected.body.account.id)}`, user.auth);
+    const closed = await waitUntilClosed(
+      h,
+      `/api/v1/workflows/${makeSyncAccountWorkflowId(connected.body.account.id)}`,
+      user.auth,
+    );
     expect(closed.status).toBe('COMPLETED');
   });
 
@@ -142,17 +166,25 @@ describe('on-demand workflows and their status (real worker, PostgreSQL, Redis, 
     expect(none.status).toBe(404);
     expect(none.body.error).toBe('NOT_FOUND');
     const othersAccount = await connectSimAccount(h, other, 'tiktok', simAccountId(h, 'tiktok', 2));
-    const notYours = await h.request.post('/api/v1/tiktok/sync').set(user.auth).send({ accountId: othersAccount.body.account.id });
+    const notYours = await h.request
+      .post('/api/v1/tiktok/sync')
+      .set(user.auth)
+      .send({ accountId: othersAccount.body.account.id });
     expect(notYours.status).toBe(404);
   });
 
   it('answers 409 REAUTH_REQUIRED for an account that needs re-authorisation', async () => {
     const user = await signUpVerified(h);
     const connected = await connectSimAccount(h, user, 'tiktok', simAccountId(h, 'tiktok', 3));
-    await h.db.orm.em.fork().nativeUpdate(SocialAccount, { id: connected.body.account.id }, { status: 'reauth_required' });
+    await h.db.orm.em
+      .fork()
+      .nativeUpdate(SocialAccount, { id: connected.body.account.id }, { status: 'reauth_required' });
     const res = await h.request.post('/api/v1/tiktok/sync').set(user.auth);
     expect(res.status).toBe(409);
-    expect(res.body).toMatchObject({ error: 'REAUTH_REQUIRED', details: { accountId: connected.body.account.id, status: 'reauth_required' } });
+    expect(res.body).toMatchObject({
+      error: 'REAUTH_REQUIRED',
+      details: { accountId: connected.body.account.id, status: 'reauth_required' },
+    });
   });
 
   it("shows a workflow only to its account's owner (others 404), to admins and to cron callers", async () => {
@@ -165,7 +197,9 @@ describe('on-demand workflows and their status (real worker, PostgreSQL, Redis, 
     const asAdmin = await h.request.get(started.body.statusUrl).set(admin.auth);
     expect(asAdmin.status).toBe(200);
     expect(asAdmin.body.accountId).toBe(connected.body.account.id);
-    const asCron = await h.request.get(started.body.statusUrl).set('X-Cron-Secret', h.config.auth.cronJobSecret);
+    const asCron = await h.request
+      .get(started.body.statusUrl)
+      .set('X-Cron-Secret', h.config.auth.cronJobSecret);
     expect(asCron.status).toBe(200);
     const unknown = await h.request.get('/api/v1/workflows/sync-account-does-not-exist').set(admin.auth);
     expect(unknown.status).toBe(404);
@@ -176,14 +210,20 @@ describe('on-demand workflows and their status (real worker, PostgreSQL, Redis, 
     const owner = await signUpVerified(h);
     const connected = await connectSimAccount(h, owner, 'instagram', simAccountId(h, 'instagram', 5));
     const cron = { 'X-Cron-Secret': h.config.auth.cronJobSecret };
-    const started = await h.request.post('/api/v1/instagram/sync').set(cron).send({ accountId: connected.body.account.id });
+    const started = await h.request
+      .post('/api/v1/instagram/sync')
+      .set(cron)
+      .send({ accountId: connected.body.account.id });
     expect(started.status).toBe(202);
     const closed = await waitUntilClosed(h, started.body.statusUrl, cron);
     expect(closed).toMatchObject({ status: 'COMPLETED', triggeredBy: 'admin' });
     const missing = await h.request.post('/api/v1/instagram/sync').set(cron);
     expect(missing.status).toBe(400);
     expect(missing.body.details).toEqual([expect.objectContaining({ field: 'body.accountId' })]);
-    const wrong = await h.request.post('/api/v1/instagram/sync').set('X-Cron-Secret', 'not-the-secret-at-all').send({ accountId: connected.body.account.id });
+    const wrong = await h.request
+      .post('/api/v1/instagram/sync')
+      .set('X-Cron-Secret', 'not-the-secret-at-all')
+      .send({ accountId: connected.body.account.id });
     expect(wrong.status).toBe(401);
   });
 

@@ -20,7 +20,8 @@ export interface AuthDeps {
 export function createAuthMiddleware(deps: AuthDeps) {
   const cronSecretDigest = digest(deps.cronSecret);
 
-  const cronSecretIsValid = (presented: string): boolean => timingSafeEqual(digest(presented), cronSecretDigest);
+  const cronSecretIsValid = (presented: string): boolean =>
+    timingSafeEqual(digest(presented), cronSecretDigest);
 
   async function authenticateUser(ctx: AppContext): Promise<void> {
     const header = ctx.get('Authorization');
@@ -33,7 +34,8 @@ export function createAuthMiddleware(deps: AuthDeps) {
       throw new AppError('UNAUTHENTICATED', 'The token is invalid or has expired.');
     }
     const user = await ctx.state.em.findOne(User, { id: claims.userId });
-    if (!user || !user.verified) throw new AppError('UNAUTHENTICATED', 'The token is invalid or has expired.');
+    if (!user || !user.verified)
+      throw new AppError('UNAUTHENTICATED', 'The token is invalid or has expired.');
     ctx.state.user = { id: user.id, email: user.email, role: user.role };
   }
 

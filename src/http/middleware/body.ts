@@ -39,8 +39,10 @@ export function jsonBody({ maxBodyBytes }: { maxBodyBytes: number }) {
 
 function bodyError(error: { status?: number }): AppError {
   if (error.status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
-  if (error.status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as UTF-8 JSON.');
-  if (error.status === 400) return new AppError('INVALID_JSON', 'The request body is not valid JSON (an object or an array).');
+  if (error.status === 415)
+    return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as UTF-8 JSON.');
+  if (error.status === 400)
+    return new AppError('INVALID_JSON', 'The request body is not valid JSON (an object or an array).');
   return new AppError('BAD_REQUEST', 'The request body could not be read.');
 }
 

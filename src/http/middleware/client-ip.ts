@@ -53,10 +53,14 @@ function trustedNetworksResolver(trusted: net.BlockList): ClientIpResolver {
 
 export function parseTrustedNetworks(list: string): net.BlockList {
   const blockList = new net.BlockList();
-  for (const entry of list.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of list
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [address, prefix] = entry.split('/');
     const family = net.isIP(address);
-    if (family === 0) throw new Error(`TRUST_PROXY: "${entry}" is neither false, a hop count, an IP nor a CIDR`);
+    if (family === 0)
+      throw new Error(`TRUST_PROXY: "${entry}" is neither false, a hop count, an IP nor a CIDR`);
     const type = family === 6 ? 'ipv6' : 'ipv4';
     if (prefix === undefined) blockList.addAddress(address, type);
     else blockList.addSubnet(address, Number(prefix), type);

@@ -21,7 +21,8 @@ export function errorHandler() {
       await next();
       // Nothing answered: the path is unknown (404), or the router found it under other methods (405, with
       // its Allow header; 501 for a method it does not know at all).
-      if (ctx.body == null && ctx.status === 404) respond(ctx, new AppError('ROUTE_NOT_FOUND', 'No such route.'));
+      if (ctx.body == null && ctx.status === 404)
+        respond(ctx, new AppError('ROUTE_NOT_FOUND', 'No such route.'));
       if (ctx.body == null && (ctx.status === 405 || ctx.status === 501)) {
         respond(ctx, new AppError('METHOD_NOT_ALLOWED', 'This method is not allowed on this route.'));
       }

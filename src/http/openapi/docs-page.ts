@@ -45,19 +45,31 @@ Every limited answer carries <code>RateLimit-Policy</code> and <code>RateLimit</
 }
 
 function renderOperation({ path, method, op }: { path: string; method: string; op: Json }): string {
-  const security = (op.security as Json[]).length === 0 ? 'none' : (op.security as Json[]).map((s) => Object.keys(s)[0]).join(' or ');
+  const security =
+    (op.security as Json[]).length === 0
+      ? 'none'
+      : (op.security as Json[]).map((s) => Object.keys(s)[0]).join(' or ');
   const parameters = (op.parameters as Json[] | undefined) ?? [];
   const body = op.requestBody as Json | undefined;
   const responses = op.responses as Record<string, Json>;
   return `<article><h3><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code></h3>
 <p>${esc(String(op.summary))}</p>${op.description ? `<p class="d">${esc(String(op.description))}</p>` : ''}
 <p class="meta">auth: <b>${esc(security)}</b></p>
-${parameters.length ? `<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>required</th><th>schema</th></tr>${parameters
-    .map((p) => `<tr><td><code>${esc(String(p.name))}</code></td><td>${esc(String(p.in))}</td><td>${p.required ? 'yes' : 'no'}</td><td><code>${esc(JSON.stringify(readable(p.schema)))}</code></td></tr>`)
-    .join('')}</table>` : ''}
+${
+  parameters.length
+    ? `<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>required</th><th>schema</th></tr>${parameters
+        .map(
+          (p) =>
+            `<tr><td><code>${esc(String(p.name))}</code></td><td>${esc(String(p.in))}</td><td>${p.required ? 'yes' : 'no'}</td><td><code>${esc(JSON.stringify(readable(p.schema)))}</code></td></tr>`,
+        )
+        .join('')}</table>`
+    : ''
+}
 ${body ? `<h4>Body (application/json)</h4><pre>${esc(JSON.stringify(schemaOf(body), null, 2))}</pre>` : ''}
 <h4>Responses</h4><table>${Object.entries(responses)
-    .map(([status, response]) => `<tr><td>${esc(status)}</td><td>${esc(String(response.description))}</td></tr>`)
+    .map(
+      ([status, response]) => `<tr><td>${esc(status)}</td><td>${esc(String(response.description))}</td></tr>`,
+    )
     .join('')}</table>
 ${successSchema(responses)}</article>`;
 }
@@ -65,7 +77,9 @@ ${successSchema(responses)}</article>`;
 function successSchema(responses: Record<string, Json>): string {
   const [status, response] = Object.entries(responses)[0];
   const schema = schemaOf(response);
-  return schema ? `<details><summary>${esc(status)} body</summary><pre>${esc(JSON.stringify(schema, null, 2))}</pre></details>` : '';
+  return schema
+    ? `<details><summary>${esc(status)} body</summary><pre>${esc(JSON.stringify(schema, null, 2))}</pre></details>`
+    : '';
 }
 
 function schemaOf(holder: Json): unknown {
@@ -86,12 +100,17 @@ function readable(schema: unknown): unknown {
 }
 
 function renderPolicies(policies: PolicyRow[]): string {
-  const rows = policies.map((p) => `<tr><td>${esc(p.name)}</td><td>${esc(p.limit)}</td><td>${esc(p.key)}</td><td>${esc(p.appliesTo)}</td></tr>`);
+  const rows = policies.map(
+    (p) =>
+      `<tr><td>${esc(p.name)}</td><td>${esc(p.limit)}</td><td>${esc(p.key)}</td><td>${esc(p.appliesTo)}</td></tr>`,
+  );
   return `<table><tr><th>policy</th><th>limit</th><th>key</th><th>applied to</th></tr>${rows.join('')}</table>`;
 }
 
 function renderErrorCodes(): string {
-  const rows = Object.entries(ERROR_CATALOGUE).map(([code, status]) => `<tr><td><code>${esc(code)}</code></td><td>${status}</td></tr>`);
+  const rows = Object.entries(ERROR_CATALOGUE).map(
+    ([code, status]) => `<tr><td><code>${esc(code)}</code></td><td>${status}</td></tr>`,
+  );
   return `<p>Every error: <code>{ "error": CODE, "message": "...", "details"?: ... }</code>; 5xx add <code>requestId</code> (also in <code>X-Request-Id</code>).</p><table><tr><th>code</th><th>HTTP</th></tr>${rows.join('')}</table>`;
 }
 

@@ -97,7 +97,9 @@ function responses(route: RouteDefinition): JsonSchema {
   const out: JsonSchema = {
     [route.success.status]: {
       description: route.success.description,
-      ...(route.success.schema ? { content: { 'application/json': { schema: toSchema(route.success.schema, 'output') } } } : {}),
+      ...(route.success.schema
+        ? { content: { 'application/json': { schema: toSchema(route.success.schema, 'output') } } }
+        : {}),
     },
   };
   const byStatus = new Map<number, ErrorCode[]>();
@@ -106,10 +108,14 @@ function responses(route: RouteDefinition): JsonSchema {
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
-    out[status] = { description: codes.join(', '), content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    out[status] = {
+      description: codes.join(', '),
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
   }
   out[429] = {
-    description: 'RATE_LIMIT_EXCEEDED (with Retry-After, RateLimit-Policy, RateLimit and X-RateLimit-* headers)',
+    description:
+      'RATE_LIMIT_EXCEEDED (with Retry-After, RateLimit-Policy, RateLimit and X-RateLimit-* headers)',
     content: { 'application/json': { schema: { $ref: '#/components/schemas/RateLimited' } } },
   };
   return out;

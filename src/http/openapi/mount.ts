@@ -15,7 +15,11 @@ export interface MountDeps {
 }
 
 /** Per route: authenticate, then its own limiter (per-user policies need the user), validate, handle. */
-export function mountRoutes(router: Router<AppState>, routes: readonly RouteDefinition[], deps: MountDeps): void {
+export function mountRoutes(
+  router: Router<AppState>,
+  routes: readonly RouteDefinition[],
+  deps: MountDeps,
+): void {
   for (const route of routes) {
     const chain: Step[] = [];
     if (route.auth !== 'none') chain.push(deps.requireAuth(route.auth));

@@ -16,7 +16,11 @@ export interface RouteInput<P, Q, B> {
  * One route, described once: the router validates with these schemas and the OpenAPI document is generated
  * from the very same ones, so the documentation cannot drift from what the API accepts.
  */
-export interface RouteDefinition<P extends z.ZodType | undefined = z.ZodType | undefined, Q extends z.ZodType | undefined = z.ZodType | undefined, B extends z.ZodType | undefined = z.ZodType | undefined> {
+export interface RouteDefinition<
+  P extends z.ZodType | undefined = z.ZodType | undefined,
+  Q extends z.ZodType | undefined = z.ZodType | undefined,
+  B extends z.ZodType | undefined = z.ZodType | undefined,
+> {
   method: 'get' | 'post' | 'delete';
   /** Relative to /api/v1, koa-router syntax (`/accounts/:id`). */
   path: string;
@@ -35,8 +39,10 @@ export interface RouteDefinition<P extends z.ZodType | undefined = z.ZodType | u
   handler(ctx: AppContext, input: RouteInput<P, Q, B>): Promise<unknown>;
 }
 
-export function defineRoute<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
-  route: RouteDefinition<P, Q, B>,
-): RouteDefinition {
+export function defineRoute<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(route: RouteDefinition<P, Q, B>): RouteDefinition {
   return route as unknown as RouteDefinition;
 }

@@ -15,7 +15,11 @@ export function appendRateLimitHeaders(
   quota: { max: number; windowSeconds: number; remaining: number; resetInSeconds: number },
 ): void {
   appendListItem(ctx, 'RateLimit-Policy', `"${policy}";q=${quota.max};w=${quota.windowSeconds}`);
-  appendListItem(ctx, 'RateLimit', `"${policy}";r=${Math.max(0, quota.remaining)};t=${Math.max(0, quota.resetInSeconds)}`);
+  appendListItem(
+    ctx,
+    'RateLimit',
+    `"${policy}";r=${Math.max(0, quota.remaining)};t=${Math.max(0, quota.resetInSeconds)}`,
+  );
 }
 
 function appendListItem(ctx: Context, header: string, item: string): void {

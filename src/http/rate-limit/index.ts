@@ -25,7 +25,8 @@ export interface RateLimitersDeps {
 /** The six policies, ready to mount; upload and chat have no routes yet but are built, exported and tested. */
 export function createRateLimiters(deps: RateLimitersDeps): RateLimiters {
   const redis = deps.rateLimits.memoryFallback ? null : deps.redis;
-  if (!redis) deps.logger.warn('rate limiters use an in-process store: correct only for a single API process');
+  if (!redis)
+    deps.logger.warn('rate limiters use an in-process store: correct only for a single API process');
   const entries = POLICY_NAMES.map((policy) => {
     const behaviour = POLICY_BEHAVIOUR[policy];
     const { max, windowSeconds } = deps.rateLimits[policy];

@@ -21,12 +21,15 @@ export interface PolicyBehaviour {
 export const POLICY_BEHAVIOUR: Record<PolicyName, PolicyBehaviour> = {
   general: { key: 'ip', onStoreError: 'allow', appliesTo: 'every /api/v1 route' },
   auth: { key: 'ip', onStoreError: 'memory', appliesTo: 'signup (both), verify-otp, login' },
-  social: { key: 'user', onStoreError: 'allow', appliesTo: '/instagram/sync, /tiktok/sync (skipped for X-Cron-Secret callers)' },
+  social: {
+    key: 'user',
+    onStoreError: 'allow',
+    appliesTo: '/instagram/sync, /tiktok/sync (skipped for X-Cron-Secret callers)',
+  },
   upload: { key: 'user', onStoreError: 'memory', appliesTo: 'upload routes (none yet)' },
   chat: { key: 'user', onStoreError: 'memory', appliesTo: 'chat routes (none yet)' },
   connection: { key: 'user', onStoreError: 'memory', appliesTo: '/accounts/:platform/connect' },
 };
-
 
 /** "100 per 15 min" for documentation pages. */
 export function describeWindow(windowSeconds: number): string {

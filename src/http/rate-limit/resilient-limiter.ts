@@ -147,6 +147,9 @@ function throttledWarning(logger: Logger, policy: PolicyName): (cause: unknown) 
   return (cause) => {
     if (Date.now() - lastLoggedAt < STORE_ERROR_LOG_INTERVAL_MS) return;
     lastLoggedAt = Date.now();
-    logger.warn({ policy, err: cause instanceof Error ? cause.message : String(cause) }, 'rate limit store unavailable');
+    logger.warn(
+      { policy, err: cause instanceof Error ? cause.message : String(cause) },
+      'rate limit store unavailable',
+    );
   };
 }

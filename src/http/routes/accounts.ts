@@ -21,7 +21,11 @@ export function accountRoutes(accounts: AccountsService): RouteDefinition[] {
       summary: "The platform's consent URL and a signed state (10-minute life)",
       auth: 'user',
       params: platformParams,
-      success: { status: 200, description: 'Send the user to url', schema: z.object({ url: z.string(), state: z.string() }) },
+      success: {
+        status: 200,
+        description: 'Send the user to url',
+        schema: z.object({ url: z.string(), state: z.string() }),
+      },
       errors: ['UNAUTHENTICATED', 'VALIDATION_FAILED'],
       handler: async (ctx, { params }) => accounts.authorizeUrl(user(ctx), params.platform),
     }),
@@ -36,8 +40,20 @@ export function accountRoutes(accounts: AccountsService): RouteDefinition[] {
       rateLimit: 'connection',
       params: platformParams,
       body: connectBody,
-      success: { status: 201, description: 'Connected', schema: z.object({ account: accountSchema, reconnected: z.boolean() }) },
-      errors: ['UNAUTHENTICATED', 'VALIDATION_FAILED', 'INVALID_JSON', 'INVALID_STATE', 'INVALID_OAUTH_CODE', 'ACCOUNT_ALREADY_CONNECTED', 'PLATFORM_ERROR'],
+      success: {
+        status: 201,
+        description: 'Connected',
+        schema: z.object({ account: accountSchema, reconnected: z.boolean() }),
+      },
+      errors: [
+        'UNAUTHENTICATED',
+        'VALIDATION_FAILED',
+        'INVALID_JSON',
+        'INVALID_STATE',
+        'INVALID_OAUTH_CODE',
+        'ACCOUNT_ALREADY_CONNECTED',
+        'PLATFORM_ERROR',
+      ],
       handler: async (ctx, { params, body }) => {
         const { account, created } = await accounts.connect(ctx.state.em, user(ctx), params.platform, body);
         return { account: presentAccount(account), reconnected: !created };
@@ -50,10 +66,18 @@ export function accountRoutes(accounts: AccountsService): RouteDefinition[] {
       tag: 'accounts',
       summary: 'Your connected accounts (disconnected ones included, with that status)',
       auth: 'user',
-      success: { status: 200, description: 'Accounts', schema: z.object({ accounts: z.array(accountSchema) }) },
+      success: {
+        status: 200,
+        description: 'Accounts',
+        schema: z.object({ accounts: z.array(accountSchema) }),
+      },
       errors: ['UNAUTHENTICATED'],
       handler: async (ctx) => {
-        const rows = await ctx.state.em.find(SocialAccount, { owner: user(ctx).id }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+        const rows = await ctx.state.em.find(
+          SocialAccount,
+          { owner: user(ctx).id },
+          { orderBy: { createdAt: 'asc', id: 'asc' } },
+        );
         return { accounts: rows.map(presentAccount) };
       },
     }),
@@ -68,7 +92,9 @@ export function accountRoutes(accounts: AccountsService): RouteDefinition[] {
       params: idParams,
       success: { status: 200, description: 'Account', schema: z.object({ account: accountSchema }) },
       errors: ['UNAUTHENTICATED', 'VALIDATION_FAILED', 'NOT_FOUND'],
-      handler: async (ctx, { params }) => ({ account: presentAccount(await accounts.findOwn(ctx.state.em, user(ctx), params.id)) }),
+      handler: async (ctx, { params }) => ({
+        account: presentAccount(await accounts.findOwn(ctx.state.em, user(ctx), params.id)),
+      }),
     }),
     defineRoute({
       method: 'get',
@@ -102,7 +128,11 @@ export function accountRoutes(accounts: AccountsService): RouteDefinition[] {
       auth: 'user',
       params: idParams,
       query: historyQuery,
-      success: { status: 200, description: 'Snapshots', schema: z.object({ snapshots: z.array(snapshotSchema) }) },
+      success: {
+        status: 200,
+        description: 'Snapshots',
+        schema: z.object({ snapshots: z.array(snapshotSchema) }),
+      },
       errors: ['UNAUTHENTICATED', 'VALIDATION_FAILED', 'NOT_FOUND'],
       handler: async (ctx, { params, query }) => {
         const account = await accounts.findOwn(ctx.state.em, user(ctx), params.id);
@@ -120,7 +150,9 @@ export function accountRoutes(accounts: AccountsService): RouteDefinition[] {
       params: idParams,
       success: { status: 200, description: 'Disconnected', schema: z.object({ account: accountSchema }) },
       errors: ['UNAUTHENTICATED', 'VALIDATION_FAILED', 'NOT_FOUND'],
-      handler: async (ctx, { params }) => ({ account: presentAccount(await accounts.disconnect(ctx.state.em, user(ctx), params.id)) }),
+      handler: async (ctx, { params }) => ({
+        account: presentAccount(await accounts.disconnect(ctx.state.em, user(ctx), params.id)),
+      }),
     }),
   ];
 }

@@ -4,7 +4,12 @@ import { platformSchema } from '../schemas';
 /** Options of an on-demand fleet sync; omitted fields take the configured defaults (SYNC_*). */
 export const syncDataBody = z
   .strictObject({
-    minAgeHours: z.number().min(0).max(24 * 365).optional().describe('accounts synced more recently are skipped; default SYNC_MIN_AGE_HOURS'),
+    minAgeHours: z
+      .number()
+      .min(0)
+      .max(24 * 365)
+      .optional()
+      .describe('accounts synced more recently are skipped; default SYNC_MIN_AGE_HOURS'),
     platform: platformSchema.optional().describe('only this platform; default both'),
     concurrency: z.number().int().min(1).max(500).optional().describe('default SYNC_CONCURRENCY'),
   })
@@ -14,7 +19,13 @@ export const syncDataBody = z
 /** Options of an on-demand fleet token refresh; omitted fields take the configured defaults (REFRESH_*). */
 export const refreshTokensBody = z
   .strictObject({
-    windowDays: z.number().int().min(1).max(60).optional().describe('tokens expiring within this many days; default REFRESH_WINDOW_DAYS'),
+    windowDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(60)
+      .optional()
+      .describe('tokens expiring within this many days; default REFRESH_WINDOW_DAYS'),
     concurrency: z.number().int().min(1).max(100).optional().describe('default REFRESH_CONCURRENCY'),
   })
   .optional()
@@ -72,7 +83,10 @@ export const statsSchema = z.object({
     since: z.string(),
     attempts: z.number(),
     byOutcome: z.record(z.string(), z.number()),
-    successRate: z.number().nullable().describe('refreshed / (refreshed + reauth_required + expired + failed); null without attempts'),
+    successRate: z
+      .number()
+      .nullable()
+      .describe('refreshed / (refreshed + reauth_required + expired + failed); null without attempts'),
   }),
   fleetRuns: z.object({ sync: z.array(runSummary), refresh: z.array(runSummary) }),
 });

@@ -7,12 +7,23 @@ import { defineRoute, type RouteDefinition } from '../openapi/route';
 import { workflowStartedSchema } from '../schemas';
 import { accountsByStatusAndPlatform, lastFleetRuns, refreshSuccessRate } from '../services/stats-service';
 import { presentStarted } from '../services/sync-service';
-import { refreshTokensBody, scheduleNoteBody, scheduleParams, scheduleSchema, statsSchema, syncDataBody } from './admin.schemas';
+import {
+  refreshTokensBody,
+  scheduleNoteBody,
+  scheduleParams,
+  scheduleSchema,
+  statsSchema,
+  syncDataBody,
+} from './admin.schemas';
 
 const ADMIN_ERRORS = ['UNAUTHENTICATED', 'FORBIDDEN'] as const;
 
 /** `scheduleIds`: the schedules admins may see and change (SCHEDULE_IDS in production; unique ids in tests). */
-export function adminRoutes(workflows: WorkflowClient, schedules: ScheduleAdmin, scheduleIds: readonly string[]): RouteDefinition[] {
+export function adminRoutes(
+  workflows: WorkflowClient,
+  schedules: ScheduleAdmin,
+  scheduleIds: readonly string[],
+): RouteDefinition[] {
   return [
     defineRoute({
       method: 'post',
@@ -24,7 +35,8 @@ export function adminRoutes(workflows: WorkflowClient, schedules: ScheduleAdmin,
       body: refreshTokensBody,
       success: { status: 202, description: 'Started', schema: workflowStartedSchema },
       errors: [...ADMIN_ERRORS, 'VALIDATION_FAILED', 'INVALID_JSON'],
-      handler: async (ctx, { body }) => presentStarted(await workflows.startFleetRefresh({ ...body, triggeredBy: 'admin' })),
+      handler: async (ctx, { body }) =>
+        presentStarted(await workflows.startFleetRefresh({ ...body, triggeredBy: 'admin' })),
     }),
     defineRoute({
       method: 'post',
@@ -36,7 +48,8 @@ export function adminRoutes(workflows: WorkflowClient, schedules: ScheduleAdmin,
       body: syncDataBody,
       success: { status: 202, description: 'Started', schema: workflowStartedSchema },
       errors: [...ADMIN_ERRORS, 'VALIDATION_FAILED', 'INVALID_JSON'],
-      handler: async (ctx, { body }) => presentStarted(await workflows.startFleetSync({ ...body, triggeredBy: 'admin' })),
+      handler: async (ctx, { body }) =>
+        presentStarted(await workflows.startFleetSync({ ...body, triggeredBy: 'admin' })),
     }),
     defineRoute({
       method: 'get',
@@ -45,11 +58,20 @@ export function adminRoutes(workflows: WorkflowClient, schedules: ScheduleAdmin,
       tag: 'admin',
       summary: 'Both schedules: cron, timezone, paused, next runs, recent runs with status',
       auth: 'admin',
-      success: { status: 200, description: 'Schedules', schema: z.object({ schedules: z.array(scheduleSchema) }) },
+      success: {
+        status: 200,
+        description: 'Schedules',
+        schema: z.object({ schedules: z.array(scheduleSchema) }),
+      },
       errors: [...ADMIN_ERRORS],
       handler: async () => ({ schedules: await listKnownSchedules(schedules, scheduleIds) }),
     }),
-    scheduleActionRoute(schedules, scheduleIds, 'trigger', 'Run the schedule now (with its own overlap policy)'),
+    scheduleActionRoute(
+      schedules,
+      scheduleIds,
+      'trigger',
+      'Run the schedule now (with its own overlap policy)',
+    ),
     scheduleActionRoute(schedules, scheduleIds, 'pause', 'Pause the schedule'),
     scheduleActionRoute(schedules, scheduleIds, 'unpause', 'Resume the schedule'),
     defineRoute({
@@ -73,7 +95,12 @@ export function adminRoutes(workflows: WorkflowClient, schedules: ScheduleAdmin,
   ];
 }
 
-function scheduleActionRoute(schedules: ScheduleAdmin, scheduleIds: readonly string[], action: 'trigger' | 'pause' | 'unpause', summary: string): RouteDefinition {
+function scheduleActionRoute(
+  schedules: ScheduleAdmin,
+  scheduleIds: readonly string[],
+  action: 'trigger' | 'pause' | 'unpause',
+  summary: string,
+): RouteDefinition {
   return defineRoute({
     method: 'post',
     path: `/admin/schedules/:id/${action}`,
@@ -83,7 +110,11 @@ function scheduleActionRoute(schedules: ScheduleAdmin, scheduleIds: readonly str
     auth: 'admin',
     params: scheduleParams,
     body: scheduleNoteBody,
-    success: { status: action === 'trigger' ? 202 : 200, description: 'Done', schema: z.object({ schedule: scheduleSchema }) },
+    success: {
+      status: action === 'trigger' ? 202 : 200,
+      description: 'Done',
+      schema: z.object({ schedule: scheduleSchema }),
+    },
     errors: [...ADMIN_ERRORS, 'VALIDATION_FAILED', 'NOT_FOUND'],
     handler: async (ctx, { params, body }) => {
       const note = body.note ?? `${action} via API by ${who(ctx)}`;
@@ -101,7 +132,11 @@ function scheduleActionRoute(schedules: ScheduleAdmin, scheduleIds: readonly str
 /** A configured schedule that does not exist (yet) is left out rather than failing the whole list. */
 async function listKnownSchedules(schedules: ScheduleAdmin, scheduleIds: readonly string[]) {
   const views = await Promise.all(
-    scheduleIds.map((id) => schedules.view(id).catch((error) => (error instanceof ScheduleMissingError ? null : Promise.reject(error)))),
+    scheduleIds.map((id) =>
+      schedules
+        .view(id)
+        .catch((error) => (error instanceof ScheduleMissingError ? null : Promise.reject(error))),
+    ),
   );
   return views.filter((view) => view !== null);
 }

@@ -6,7 +6,10 @@ export const emailSchema = z.email({ error: 'must be an email address' }).max(32
 export const passwordSchema = z
   .string()
   .min(8, 'must be at least 8 characters')
-  .refine((value) => Buffer.byteLength(value, 'utf8') <= MAX_PASSWORD_BYTES, `must be at most ${MAX_PASSWORD_BYTES} bytes`);
+  .refine(
+    (value) => Buffer.byteLength(value, 'utf8') <= MAX_PASSWORD_BYTES,
+    `must be at most ${MAX_PASSWORD_BYTES} bytes`,
+  );
 
 export const signupBody = z.strictObject({
   email: emailSchema,

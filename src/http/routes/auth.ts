@@ -21,7 +21,13 @@ function signupRoute(auth: AuthService, role: SignupRole): RouteDefinition {
     rateLimit: 'auth',
     body: signupBody,
     success: { status: 201, description: 'Code sent', schema: signupResult },
-    errors: ['VALIDATION_FAILED', 'INVALID_JSON', 'EMAIL_TAKEN', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'],
+    errors: [
+      'VALIDATION_FAILED',
+      'INVALID_JSON',
+      'EMAIL_TAKEN',
+      'PAYLOAD_TOO_LARGE',
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
     handler: async (ctx, { body }) => {
       const user = await auth.signup(ctx.state.em, role, body);
       return { user: presentUser(user), message: 'A verification code was sent to your email.' };
@@ -64,5 +70,10 @@ export function authRoutes(auth: AuthService): RouteDefinition[] {
 }
 
 function presentAuthResult(result: Awaited<ReturnType<AuthService['login']>>) {
-  return { token: result.token, tokenType: 'Bearer' as const, expiresIn: result.expiresIn, user: presentUser(result.user) };
+  return {
+    token: result.token,
+    tokenType: 'Bearer' as const,
+    expiresIn: result.expiresIn,
+    user: presentUser(result.user),
+  };
 }

@@ -11,8 +11,20 @@ import { describeWindow, POLICY_BEHAVIOUR, POLICY_NAMES } from '../rate-limit/po
  * The OpenAPI document (served by the API router at /api/v1/openapi.json, under the general limit), GET /docs
  * (HTML rendered from the same document) and GET /metrics (Prometheus). The document is built once: routes and config do not change while the process runs.
  */
-export function createDocsRouter({ routes, config, metrics }: { routes: readonly RouteDefinition[]; config: Config; metrics: ApiMetrics }) {
-  const document = buildOpenApiDocument({ routes, rateLimits: config.rateLimits, serverUrl: config.http.publicUrl });
+export function createDocsRouter({
+  routes,
+  config,
+  metrics,
+}: {
+  routes: readonly RouteDefinition[];
+  config: Config;
+  metrics: ApiMetrics;
+}) {
+  const document = buildOpenApiDocument({
+    routes,
+    rateLimits: config.rateLimits,
+    serverUrl: config.http.publicUrl,
+  });
   const policies = POLICY_NAMES.map((name) => ({
     name,
     limit: `${config.rateLimits[name].max} per ${describeWindow(config.rateLimits[name].windowSeconds)}`,

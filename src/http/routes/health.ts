@@ -11,7 +11,12 @@ export function createHealthRouter(checks: ReadinessChecks): Router {
     const unavailable = await findUnavailable(checks);
     ctx.status = unavailable.length ? 503 : 200;
     ctx.body = unavailable.length
-      ? { status: 'unavailable', error: 'SERVICE_UNAVAILABLE', message: `unavailable: ${unavailable.join(', ')}`, unavailable }
+      ? {
+          status: 'unavailable',
+          error: 'SERVICE_UNAVAILABLE',
+          message: `unavailable: ${unavailable.join(', ')}`,
+          unavailable,
+        }
       : { status: 'ready', checks: Object.keys(checks) };
   });
   return router;

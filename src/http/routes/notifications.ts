@@ -23,7 +23,11 @@ export function notificationRoutes(): RouteDefinition[] {
       summary: 'Your notifications, newest first (re-authorisation needed, token expiring, ...)',
       auth: 'user',
       query: notificationsQuery,
-      success: { status: 200, description: 'Notifications', schema: z.object({ notifications: z.array(notificationSchema) }) },
+      success: {
+        status: 200,
+        description: 'Notifications',
+        schema: z.object({ notifications: z.array(notificationSchema) }),
+      },
       errors: ['UNAUTHENTICATED', 'VALIDATION_FAILED'],
       handler: async (ctx, { query }) => {
         const rows = await listNotifications(ctx.state.em, ctx.state.user!.id, query);
@@ -42,7 +46,9 @@ export function notificationRoutes(): RouteDefinition[] {
       success: { status: 200, description: 'Read', schema: z.object({ notification: notificationSchema }) },
       errors: ['UNAUTHENTICATED', 'VALIDATION_FAILED', 'NOT_FOUND'],
       handler: async (ctx, { params }) => ({
-        notification: presentNotification(await markNotificationRead(ctx.state.em, ctx.state.user!.id, params.id)),
+        notification: presentNotification(
+          await markNotificationRead(ctx.state.em, ctx.state.user!.id, params.id),
+        ),
       }),
     }),
   ];

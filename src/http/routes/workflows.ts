@@ -6,7 +6,9 @@ import { idSchema, workflowIdSchema, workflowStartedSchema, workflowStatusSchema
 import { findAccountToSync, findVisibleWorkflow, presentStarted } from '../services/sync-service';
 
 const syncBody = z
-  .strictObject({ accountId: idSchema.optional().describe('default: your most recently connected account on the platform') })
+  .strictObject({
+    accountId: idSchema.optional().describe('default: your most recently connected account on the platform'),
+  })
   .optional()
   .transform((body) => body ?? {});
 
@@ -51,7 +53,10 @@ export function workflowRoutes(workflows: WorkflowClient): RouteDefinition[] {
       errors: ['UNAUTHENTICATED', 'VALIDATION_FAILED', 'NOT_FOUND'],
       handler: async (ctx, { params }) => {
         const view = await findVisibleWorkflow(ctx, workflows, params.workflowId);
-        ctx.state.log.debug({ workflowId: view.workflowId, accountId: view.accountId }, 'workflow status read');
+        ctx.state.log.debug(
+          { workflowId: view.workflowId, accountId: view.accountId },
+          'workflow status read',
+        );
         return view;
       },
     }),

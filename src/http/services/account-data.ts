@@ -11,21 +11,33 @@ export function decodePostCursor(cursor: string): { publishedAt: Date; id: strin
   const [publishedAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const date = new Date(publishedAt ?? '');
   if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(date.getTime())) {
-    throw new AppError('VALIDATION_FAILED', 'Invalid input: query.cursor.', [{ field: 'query.cursor', message: 'is not a cursor from this API' }]);
+    throw new AppError('VALIDATION_FAILED', 'Invalid input: query.cursor.', [
+      { field: 'query.cursor', message: 'is not a cursor from this API' },
+    ]);
   }
   return { publishedAt: date, id };
 }
 
 /** Newest first; keyset pagination on (publishedAt, id), the order of the posts index. */
-export async function listPosts(em: EntityManager, account: SocialAccount, options: { limit: number; cursor?: string }) {
+export async function listPosts(
+  em: EntityManager,
+  account: SocialAccount,
+  options: { limit: number; cursor?: string },
+) {
   const after = options.cursor ? decodePostCursor(options.cursor) : null;
   const where = after
     ? {
         account,
-        $or: [{ publishedAt: { $lt: after.publishedAt } }, { publishedAt: after.publishedAt, id: { $lt: after.id } }],
+        $or: [
+          { publishedAt: { $lt: after.publishedAt } },
+          { publishedAt: after.publishedAt, id: { $lt: after.id } },
+        ],
       }
     : { account };
-  const rows = await em.find(Post, where, { orderBy: { publishedAt: 'desc', id: 'desc' }, limit: options.limit + 1 });
+  const rows = await em.find(Post, where, {
+    orderBy: { publishedAt: 'desc', id: 'desc' },
+    limit: options.limit + 1,
+  });
   const page = rows.slice(0, options.limit);
   const nextCursor = rows.length > options.limit ? encodePostCursor(page[page.length - 1]) : null;
   return { posts: page, nextCursor };

@@ -25,7 +25,12 @@ export function createAccountsService(deps: AccountsServiceDeps) {
    * Reconnecting one's own account replaces its tokens and makes it active again; an account held by
    * another user is a 409.
    */
-  async function connect(em: EntityManager, user: AuthenticatedUser, platform: Platform, input: { code: string; state: string }) {
+  async function connect(
+    em: EntityManager,
+    user: AuthenticatedUser,
+    platform: Platform,
+    input: { code: string; state: string },
+  ) {
     assertStateMatches(deps.tokens, input.state, user, platform);
     const client = deps.platforms[platform];
     const tokens = await callPlatform(() => client.exchangeCode(input.code), 'exchange');
@@ -35,7 +40,8 @@ export function createAccountsService(deps: AccountsServiceDeps) {
     if (existing && existing.owner.id !== user.id) {
       throw new AppError('ACCOUNT_ALREADY_CONNECTED', 'This account is already connected to another user.');
     }
-    const account = existing ?? em.create(SocialAccount, { owner: em.getReference(User, user.id), platform, externalId });
+    const account =
+      existing ?? em.create(SocialAccount, { owner: em.getReference(User, user.id), platform, externalId });
     em.assign(account, {
       ...encryptedTokenFields(deps.cipher, tokens.value),
       username: profile.value.username,
@@ -86,7 +92,12 @@ export function createAccountsService(deps: AccountsServiceDeps) {
 
 export type AccountsService = ReturnType<typeof createAccountsService>;
 
-function assertStateMatches(tokens: TokenService, state: string, user: AuthenticatedUser, platform: Platform): void {
+function assertStateMatches(
+  tokens: TokenService,
+  state: string,
+  user: AuthenticatedUser,
+  platform: Platform,
+): void {
   let claims;
   try {
     claims = tokens.verifyOAuthState(state);
@@ -120,9 +131,13 @@ async function callPlatform<T>(call: () => Promise<T>, step: 'exchange' | 'profi
 }
 
 function toAppError(error: PlatformError, step: 'exchange' | 'profile'): AppError {
-  const clientSide = error.kind === 'invalid_request' || error.kind === 'auth_revoked' || error.kind === 'permission_missing';
+  const clientSide =
+    error.kind === 'invalid_request' || error.kind === 'auth_revoked' || error.kind === 'permission_missing';
   if (clientSide) {
-    const message = step === 'exchange' ? 'The platform refused the authorization code.' : 'The granted permissions do not allow reading the profile.';
+    const message =
+      step === 'exchange'
+        ? 'The platform refused the authorization code.'
+        : 'The granted permissions do not allow reading the profile.';
     return new AppError('INVALID_OAUTH_CODE', message, { platformCode: error.code });
   }
   return new AppError('PLATFORM_ERROR', `${error.platform} did not answer as expected; try again later.`, {

@@ -2,7 +2,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Notification } from '../../db/entities';
 import { AppError } from '../../errors';
 
-export async function listNotifications(em: EntityManager, userId: string, options: { unreadOnly: boolean; limit: number }) {
+export async function listNotifications(
+  em: EntityManager,
+  userId: string,
+  options: { unreadOnly: boolean; limit: number },
+) {
   const where = options.unreadOnly ? { user: userId, readAt: null } : { user: userId };
   return em.find(Notification, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: options.limit });
 }

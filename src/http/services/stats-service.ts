@@ -46,7 +46,9 @@ export async function accountsByStatusAndPlatform(em: EntityManager) {
   return { total: Object.values(byStatus).reduce((sum, count) => sum + count, 0), byStatus, byPlatform };
 }
 
-export async function lastFleetRuns(workflows: WorkflowClient): Promise<{ sync: RunSummary[]; refresh: RunSummary[] }> {
+export async function lastFleetRuns(
+  workflows: WorkflowClient,
+): Promise<{ sync: RunSummary[]; refresh: RunSummary[] }> {
   const [sync, refresh] = await Promise.all([
     workflows.listRecentRuns(WORKFLOW_TYPES.syncAllAccounts, FLEET_RUNS_SHOWN),
     workflows.listRecentRuns(WORKFLOW_TYPES.refreshExpiringTokens, FLEET_RUNS_SHOWN),

@@ -14,7 +14,11 @@ export interface SyncTarget {
  * Which account a sync request means: the given `accountId` (it must be the caller's, on that platform), or
  * the caller's most recently connected account on the platform. Cron callers must name the account.
  */
-export async function findAccountToSync(ctx: AppContext, platform: Platform, target: SyncTarget): Promise<SocialAccount> {
+export async function findAccountToSync(
+  ctx: AppContext,
+  platform: Platform,
+  target: SyncTarget,
+): Promise<SocialAccount> {
   const em: EntityManager = ctx.state.em;
   const user = ctx.state.user;
   if (!user && !target.accountId) {
@@ -53,13 +57,18 @@ export function presentStarted(started: StartedWorkflow) {
  * Users see workflows of their own accounts only (by the AccountId search attribute); admins and cron callers
  * see all. Anything else is a 404, so ids of other users' workflows cannot be probed.
  */
-export async function findVisibleWorkflow(ctx: AppContext, workflows: WorkflowClient, workflowId: string): Promise<WorkflowStatusView> {
+export async function findVisibleWorkflow(
+  ctx: AppContext,
+  workflows: WorkflowClient,
+  workflowId: string,
+): Promise<WorkflowStatusView> {
   const view = await workflows.describe(workflowId);
   if (!view) throw new AppError('NOT_FOUND', 'No such workflow.');
   const user = ctx.state.user;
   if (ctx.state.cron || user?.role === 'admin') return view;
   const accountId = view.accountId && UUID.test(view.accountId) ? view.accountId : null;
-  const owned = user && accountId ? await ctx.state.em.count(SocialAccount, { id: accountId, owner: user.id }) : 0;
+  const owned =
+    user && accountId ? await ctx.state.em.count(SocialAccount, { id: accountId, owner: user.id }) : 0;
   if (!owned) throw new AppError('NOT_FOUND', 'No such workflow.');
   return view;
 }
