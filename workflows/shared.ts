@@ -51,7 +51,14 @@ export interface SyncAccountInput {
   triggeredBy?: TriggeredBy;
 }
 
+/**
+ * syncAccountWorkflow completes with synced, skipped or reauth_required; a `failed` sync fails the workflow
+ * with an ApplicationFailure of type SYNC_ACCOUNT_FAILED_TYPE whose details[0] is this result (errorCode
+ * included). The fleet counts `failed` per account in its own result.
+ */
 export type SyncAccountOutcome = 'synced' | 'skipped' | 'reauth_required' | 'failed';
+
+export const SYNC_ACCOUNT_FAILED_TYPE = 'SyncAccountFailed';
 
 export interface SyncAccountResult {
   accountId: string;

@@ -1,10 +1,11 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   ACCOUNT_ID_SEARCH_ATTRIBUTE,
   PLATFORM_SEARCH_ATTRIBUTE,
   TRIGGERED_BY_SEARCH_ATTRIBUTE,
   progressQuery,
+  SYNC_ACCOUNT_FAILED_TYPE,
   type SyncAccountInput,
   type SyncAccountProgress,
   type SyncAccountResult,
@@ -37,6 +38,16 @@ export async function syncAccountWorkflow(input: SyncAccountInput): Promise<Sync
   progress.stage = 'done';
   progress.rateLimitedUntil = null;
   progress.result = result;
+  // A failed sync fails the run: operators find it in the Web UI (ExecutionStatus="Failed" AND Platform=...)
+  // and the API reports its code. Skipped and reauth_required are answers, not failures.
+  if (result.outcome === 'failed') {
+    throw ApplicationFailure.create({
+      type: SYNC_ACCOUNT_FAILED_TYPE,
+      message: `sync of account ${input.accountId} failed: ${result.errorCode ?? 'SYNC_FAILED'}`,
+      nonRetryable: true,
+      details: [result],
+    });
+  }
   return result;
 }
 

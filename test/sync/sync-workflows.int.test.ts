@@ -1,10 +1,12 @@
-import { WorkflowIdConflictPolicy, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowIdConflictPolicy, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import {
   makeSyncAccountWorkflowId,
   progressQuery,
+  SYNC_ACCOUNT_FAILED_TYPE,
   type SyncAccountResult,
   type SyncAllAccountsInput,
   type SyncAllAccountsResult,
@@ -254,6 +256,24 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     const fleet = runFleet({ accounts, sync: (call, account) => (account!.id === accounts[1].id ? busyFirstTwice(call, account) : syncedResult(account)) });
     expect(await fleet.result).toMatchObject({ found: 3, succeeded: 2, skipped: 1 });
     expect(fleet.world.syncCalls.filter((call) => call.input.accountId === accounts[1].id)).toHaveLength(1);
+  });
+
+  it('a failed on-demand sync fails its workflow with the error code (filterable in the Web UI)', async () => {
+    const world = createFakeSyncWorld({
+      sync: () => {
+        throw ApplicationFailure.create({ type: 'SyncPermanentError', message: 'Instagram GET /me: bad request', nonRetryable: true, details: [{ errorCode: 'IG_100' }] });
+      },
+    });
+    const failure = await withWorker(world, (taskQueue) =>
+      testEnv.client.workflow
+        .execute('syncAccountWorkflow', { taskQueue, workflowId: makeSyncAccountWorkflowId(`fails-${taskQueue}`), args: [{ accountId: 'acc-9' }] })
+        .then(() => null, (error: unknown) => error),
+    );
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe(SYNC_ACCOUNT_FAILED_TYPE);
+    expect(cause.details?.[0]).toMatchObject({ accountId: 'acc-9', outcome: 'failed', errorCode: 'IG_100' });
+    expect(world.syncCalls).toHaveLength(1);
   });
 
   it('TikTok access_token_invalid: one forced refresh, then reauth_required and the owner notified', async () => {
