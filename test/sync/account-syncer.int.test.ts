@@ -1,0 +1,80 @@
+import pino from 'pino';
+import type { AccountSyncer } from '../../activities/sync-account';
+import { createAccountSyncer } from '../../activities/sync-account';
+import type { User } from '../../src/db/entities';
+import { createWorkerMetrics } from '../../src/metrics/worker-metrics';
+import { pacingSettingsFromConfig } from '../../src/pacing/plan';
+import { createSyncBudget } from '../../src/pacing/redis-budget';
+import { createPlatformClients } from '../../src/platforms';
+import { createAccountLease } from '../../src/sync/account-lease';
+import { insertUser } from '../helpers/accounts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { seedConnectedAccount, startSyncStack, type SyncStack } from './sync-stack';
+
+jest.setTimeout(60_000);
+
+/**
+ * The account syncer (the code inside the syncAccount activities, Temporal-free) against the simulator,
+ * PostgreSQL and Redis: what it reserves in the shared budget, and when it stops calling Instagram.
+ */
+describe('account syncer: budgets and usage (simulator, PostgreSQL, Redis)', () => {
+  let db: TestDatabase;
+  let stack: SyncStack;
+  let owner: User;
+  let syncOnce: AccountSyncer;
+  const run = (accountId: string) => syncOnce({ accountId }, { owner: `test/${accountId}`, workflowId: 'test', heartbeat: () => undefined });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // TikTok: 3 calls per endpoint per 10 s window. Instagram: an app budget of 200 x 0.1 = 20 calls an hour.
+    stack = await startSyncStack({ db, tiktokPerWindow: 3, windowMs: 10_000 });
+    stack.simulator.control.setQuotas({ instagram: { dailyActiveUsers: 0.1, usageHeaders: 'app' } });
+    owner = await insertUser(db.orm);
+    const pacing = pacingSettingsFromConfig(stack.config.sync, 10_000);
+    syncOnce = createAccountSyncer({
+      config: stack.config,
+      logger: pino({ level: 'silent' }),
+      orm: db.orm,
+      redis: stack.redis,
+      cipher: stack.cipher,
+      platforms: createPlatformClients(stack.config),
+      metrics: createWorkerMetrics(),
+      pacing,
+      budget: createSyncBudget({ redis: stack.redis, keyPrefix: stack.config.redis.keyPrefix, settings: pacing }),
+      lease: createAccountLease({ redis: stack.redis, keyPrefix: stack.config.redis.keyPrefix }),
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    await db?.drop();
+  });
+
+  it('reserves exactly the video/list calls an account needs: 1 for 12 videos, 2 for 40', async () => {
+    const few = await seedConnectedAccount(stack, db, owner, 'tiktok', { postCount: 12 });
+    const many = await seedConnectedAccount(stack, db, owner, 'tiktok', { postCount: 40 });
+    const third = await seedConnectedAccount(stack, db, owner, 'tiktok', { postCount: 40 });
+    expect(await run(few.account.id)).toMatchObject({ kind: 'synced', calls: { profile: 1, media: 1 } });
+    expect(await run(many.account.id)).toMatchObject({ kind: 'synced', calls: { profile: 1, media: 2 } });
+    // video/list: 1 + 2 = 3 reserved and made, the whole window's budget; the third account's profile fits,
+    // its videos do not: it comes back to wait (the fleet waits on a timer), and nothing exceeded the quota.
+    const refused = await run(third.account.id);
+    expect(refused).toMatchObject({ kind: 'rate_limited', platform: 'tiktok', scope: 'platform', reason: 'budget_spent' });
+    expect(stack.simulator.control.endpointStats('tiktok.video_list')).toMatchObject({ total: 3, throttled: 0 });
+  });
+
+  it('stops calling Instagram once its app usage passes 90 %, before the platform has to refuse', async () => {
+    const accounts = [];
+    for (let i = 0; i < 12; i++) accounts.push(await seedConnectedAccount(stack, db, owner, 'instagram', { postCount: 5 }));
+    const outcomes = [];
+    for (const account of accounts) outcomes.push(await run(account.account.id));
+    const synced = outcomes.filter((outcome) => outcome.kind === 'synced');
+    // 2 calls an account against 20 an hour: usage reaches 90 % at the 9th account, and the platform pauses.
+    expect(synced.length).toBe(9);
+    expect(synced.at(-1)).toMatchObject({ usagePercent: 90 });
+    expect(outcomes[9]).toMatchObject({ kind: 'rate_limited', platform: 'instagram', reason: 'platform_paused' });
+    const me = stack.simulator.control.endpointStats('instagram.me');
+    expect(me.throttled).toBe(0);
+    expect(me.total).toBe(9);
+  });
+});
