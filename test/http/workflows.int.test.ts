@@ -5,7 +5,7 @@ import { SocialAccount } from '../../src/db/entities';
 import { workflowStatusSchema } from '../../src/http/schemas';
 import { createWorkerMetrics } from '../../src/metrics/worker-metrics';
 import { createPlatformClients } from '../../src/platforms';
-import { makeSyncAccountWorkflowId } from '../../workflows/shared';
+import { makeSyncAccountWorkflowId, SYNC_ACCOUNT_FAILED_TYPE } from '../../workflows/shared';
 import {
   connectSimAccount,
   createAdmin,
@@ -225,6 +225,28 @@ describe('on-demand workflows and their status (real worker, PostgreSQL, Redis, 
       .set('X-Cron-Secret', 'not-the-secret-at-all')
       .send({ accountId: connected.body.account.id });
     expect(wrong.status).toBe(401);
+  });
+
+  it('reports a failed sync as FAILED with the failure type and a safe message naming the platform code', async () => {
+    const owner = await signUpVerified(h);
+    const connected = await connectSimAccount(h, owner, 'tiktok', simAccountId(h, 'tiktok', 1));
+    h.sim.control.setFaults({ endpoints: { 'tiktok.user_info': { errorRate: 1, errorKind: 'http' } } });
+    try {
+      const started = await h.request.post('/api/v1/tiktok/sync').set(owner.auth);
+      const closed = await waitUntilClosed(h, started.body.statusUrl, owner.auth);
+      expect(closed).toMatchObject({
+        status: 'FAILED',
+        accountId: connected.body.account.id,
+        result: null,
+        error: { code: SYNC_ACCOUNT_FAILED_TYPE, message: expect.stringMatching(/HTTP_5\d\d/) },
+      });
+      const row = await h.db.orm.em
+        .fork()
+        .findOneOrFail(SocialAccount, { id: connected.body.account.id }, { populate: ['accessTokenEnc'] });
+      expect(JSON.stringify(closed)).not.toContain(h.cipher.decrypt(row.accessTokenEnc!));
+    } finally {
+      h.sim.control.clearFaults();
+    }
   });
 
   it('reports a terminated run as TERMINATED with a safe error code', async () => {
