@@ -35,6 +35,11 @@ const DEFAULT_PAGE_SIZE = 100;
  * 7,500 events, far below the 51,200-event limit, and replay after a worker restart stays cheap.
  */
 const DEFAULT_ACCOUNTS_PER_RUN = 500;
+/**
+ * A token refreshed (just in time by a sync, on demand, or by this run) within the hour before the run
+ * started is fresh enough for a nightly run: refreshing it again would only spend a TikTok rotation.
+ */
+const FRESH_ENOUGH_MS = 3_600_000;
 /** Pending activities per workflow should stay in the low hundreds (stack-notes.md). */
 const MAX_CONCURRENCY = 200;
 
@@ -94,7 +99,7 @@ export async function refreshExpiringTokensWorkflow(
         accountId,
         trigger: 'fleet',
         onlyIfExpiresWithinMinutes: options.windowDays * 24 * 60,
-        notRefreshedSince: state.asOf,
+        notRefreshedSince: new Date(Date.parse(state.asOf) - FRESH_ENOUGH_MS).toISOString(),
       });
       state.counters[OUTCOME_COUNTER[result.outcome]]++;
     } catch (error) {
