@@ -35,6 +35,7 @@ const DEFAULT_PAGE_SIZE = 100;
  * 7,500 events, far below the 51,200-event limit, and replay after a worker restart stays cheap.
  */
 const DEFAULT_ACCOUNTS_PER_RUN = 500;
+const MAX_CATCH_UP_MS = 1000;
 /**
  * A token refreshed (just in time by a sync, on demand, or by this run) within the hour before the run
  * started is fresh enough for a nightly run: refreshing it again would only spend a TikTok rotation.
@@ -112,6 +113,20 @@ export async function refreshExpiringTokensWorkflow(
     }
   };
 
+  /**
+   * One dispatch every `spacingMs` on average, on a schedule rather than a timer per dispatch: server timers
+   * fire up to about a second late (a 20 ms timer took ~1,000 ms on the dev server), which would cap a
+   * timer-per-dispatch run at ~1 account/s. Dispatches already due leave together; after a stall (all slots
+   * busy) at most MAX_CATCH_UP_MS of backlog is made up at once.
+   */
+  let nextDispatchAt = Date.now();
+  const paceDispatch = async (): Promise<void> => {
+    if (options.spacingMs <= 0) return;
+    const wait = nextDispatchAt - Date.now();
+    if (wait > 0) await sleep(wait);
+    nextDispatchAt = Math.max(nextDispatchAt, Date.now() - MAX_CATCH_UP_MS) + options.spacingMs;
+  };
+
   let dispatchedThisRun = 0;
   for (;;) {
     const page = await findAccountsDueForRefresh({
@@ -123,13 +138,13 @@ export async function refreshExpiringTokensWorkflow(
     state.cutoff = page.cutoff;
     state.asOf ||= page.asOf;
     for (const account of page.accounts) {
+      await paceDispatch();
       await condition(() => inFlight < options.concurrency);
       inFlight++;
       state.counters.considered++;
       dispatchedThisRun++;
       state.cursor = { id: account.id };
       void refreshOne(account.id);
-      if (options.spacingMs > 0) await sleep(options.spacingMs);
       if (dispatchedThisRun >= options.accountsPerRun || workflowInfo().continueAsNewSuggested) {
         // Drain first: the next run starts after the cursor, so every dispatched account must be finished.
         await condition(() => inFlight === 0);

@@ -18,6 +18,8 @@ export type RefreshActivities = Pick<
 export interface RefreshCall {
   input: RefreshAccountTokenInput;
   attempt: number;
+  /** Server time when the first attempt was scheduled (skipped time on the time-skipping server). */
+  scheduledAtMs: number;
 }
 
 export interface FakeRefreshWorld {
@@ -53,7 +55,7 @@ export function createFakeRefreshWorld(options: FakeWorldOptions = {}): FakeRefr
   const activities: RefreshActivities = {
     async refreshAccountToken(input) {
       const { info } = Context.current();
-      const call = { input, attempt: info.attempt };
+      const call = { input, attempt: info.attempt, scheduledAtMs: info.scheduledTimestampMs };
       world.refreshCalls.push(call);
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
