@@ -14,6 +14,7 @@ import {
 import type { ActivityDeps } from './index';
 import { awaitsWebhook, type StoredNotification } from './notifications-store';
 import { toActivityFailure } from './platform-failure';
+import { expiredTokenCode, isDue, refreshedSince } from './tokens-rules';
 
 export interface RefreshAccountTokenActivityResult {
   outcome: 'refreshed' | 'skipped' | 'not_due' | 'expired';
@@ -64,6 +65,11 @@ export function createTokenActivities(deps: Deps) {
       throw toActivityFailure(decision.error);
     }
     const { result } = decision;
+    if (result.outcome === 'not_due') {
+      // Not an attempt: a just-in-time check before every TikTok sync would drown the real numbers.
+      log.debug({ platform: result.platform }, 'token refresh not due');
+      return result;
+    }
     deps.metrics.refreshAttempts.inc({
       platform: result.platform ?? 'unknown',
       outcome: result.outcome,
@@ -250,27 +256,4 @@ export function createTokenActivities(deps: Deps) {
 
 function done(result: RefreshAccountTokenActivityResult): LockedDecision {
   return { kind: 'done', result };
-}
-
-function refreshedSince(account: LockedAccount, input: RefreshAccountTokenInput): boolean {
-  return Boolean(
-    input.notRefreshedSince &&
-    account.lastRefreshedAt &&
-    account.lastRefreshedAt >= new Date(input.notRefreshedSince),
-  );
-}
-
-function isDue(accessExpiresAt: Date | null, now: Date, marginMinutes: number): boolean {
-  return accessExpiresAt === null || accessExpiresAt.getTime() <= now.getTime() + marginMinutes * 60_000;
-}
-
-/**
- * A token past the point of no return: an Instagram token can only be refreshed while still valid; a TikTok
- * account lives as long as its refresh token. Nothing is sent to the platform for these.
- */
-function expiredTokenCode(account: LockedAccount, now: Date): string | null {
-  if (account.platform === 'instagram') {
-    return account.accessExpiresAt && account.accessExpiresAt <= now ? 'IG_TOKEN_EXPIRED' : null;
-  }
-  return account.refreshExpiresAt && account.refreshExpiresAt <= now ? 'TT_REFRESH_TOKEN_EXPIRED' : null;
 }
