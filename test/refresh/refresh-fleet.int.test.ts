@@ -142,7 +142,7 @@ describe('token refresh fleet run on the dev server, PostgreSQL and the simulato
       taskQueue,
       workflowId: fleetWorkflowId,
       // 20 accounts a run: the chain continues as new twice, carrying cursor and counters.
-        args: [{ triggeredBy: 'cli', spacingMs: 20, concurrency: 10, accountsPerRun: 20 }],
+      args: [{ triggeredBy: 'cli', spacingMs: 20, concurrency: 10, accountsPerRun: 20 }],
       typedSearchAttributes: [{ key: TRIGGERED_BY_SEARCH_ATTRIBUTE, value: 'cli' }],
     });
     const inWindow = seeded.filter((account) => account.kind !== 'far');
