@@ -22,6 +22,8 @@ describe('TikTok quota: 600 requests per endpoint per sliding minute', () => {
   beforeEach(async () => {
     h = await startHarness({ accountsPerPlatform: 50 }, 20_000);
     tokens = h.sim.control.issueTokensForAccounts('tiktok').map((set) => set.accessToken);
+    // A 1,000-call burst takes seconds of real time on a loaded machine; window arithmetic must not depend on it.
+    h.sim.control.freezeClock();
   });
   afterEach(() => h.sim.stop());
 

@@ -55,6 +55,13 @@ export class SimulatorControl {
   advanceClock(ms: number): Date {
     return this.state.clock.advance(ms);
   }
+  /** Stops the clock (it then moves only with advanceClock/setClock), for exact quota-window tests. */
+  freezeClock(): Date {
+    return this.state.clock.freeze();
+  }
+  unfreezeClock(): Date {
+    return this.state.clock.unfreeze();
+  }
   /** Moving back in time also empties the quota windows: their timestamps would otherwise lie in the future. */
   setClock(date: Date): Date {
     if (date.getTime() < this.state.clock.nowMs()) this.state.quotas.clear();

@@ -4,13 +4,26 @@
  */
 export class SimClock {
   private offsetMs: number;
+  /** While frozen, "now" moves only through advance()/set(): exact window arithmetic under a loaded CPU. */
+  private frozenAtMs: number | null = null;
 
   constructor(private readonly initialOffsetMs = 0) {
     this.offsetMs = initialOffsetMs;
   }
 
   nowMs(): number {
-    return Date.now() + this.offsetMs;
+    return (this.frozenAtMs ?? Date.now()) + this.offsetMs;
+  }
+
+  freeze(): Date {
+    this.frozenAtMs = Date.now();
+    return this.now();
+  }
+
+  unfreeze(): Date {
+    if (this.frozenAtMs !== null) this.offsetMs += this.frozenAtMs - Date.now();
+    this.frozenAtMs = null;
+    return this.now();
   }
 
   now(): Date {
@@ -23,7 +36,7 @@ export class SimClock {
   }
 
   set(date: Date): Date {
-    this.offsetMs = date.getTime() - Date.now();
+    this.offsetMs = date.getTime() - (this.frozenAtMs ?? Date.now());
     return this.now();
   }
 
@@ -33,5 +46,6 @@ export class SimClock {
 
   reset(): void {
     this.offsetMs = this.initialOffsetMs;
+    this.frozenAtMs = null;
   }
 }
