@@ -248,6 +248,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return deepFreeze(toConfig(parsed.data));
 }
 
+/**
+ * Only the Temporal settings, for operator commands that talk to Temporal alone (`npm run admin -- sync`):
+ * they must run against `npm run dev` or production without the service's secrets in the environment.
+ */
+export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env): Config['temporal'] {
+  const parsed = envSchema
+    .pick({ TEMPORAL_ADDRESS: true, TEMPORAL_NAMESPACE: true, TEMPORAL_TASK_QUEUE: true })
+    .safeParse(env);
+  if (!parsed.success)
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  const e = parsed.data;
+  return Object.freeze({ address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE });
+}
+
 function toConfig(e: Env): Config {
   return {
     env: e.NODE_ENV,

@@ -58,15 +58,29 @@ async function main(): Promise<void> {
           logger,
         })
       : null;
+    const closeConnections = async () => {
+      await Promise.allSettled([orm.close(), redis.quit(), connection.close(), metricsServer?.close()]);
+      logger.info('worker stopped');
+    };
+    // run() resolves once the worker has drained: polling stopped, running activities finished (or cancelled
+    // after shutdownGraceSeconds) and their results reported. Only then may the process exit.
+    const running = worker.run();
+    let signalled = false;
     onShutdownSignal(logger, async () => {
-      // Stops polling; running activities get shutdownGraceSeconds to finish before cancellation.
-      worker.shutdown();
+      signalled = true;
+      // The SDK's own signal hook may have started the shutdown already (it runs on the same signals).
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await closeConnections();
     });
     logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
-    await worker.run();
-    await Promise.allSettled([orm.close(), redis.quit(), connection.close(), metricsServer?.close()]);
-    logger.info('worker stopped');
-    process.exit(0);
+    await running;
+    // Stopped by the SDK's own hook on a signal we do not handle (SIGQUIT, SIGUSR2): close and leave cleanly.
+    // A fatal worker error makes run() reject instead (handled below, exit 1).
+    if (!signalled) {
+      await closeConnections();
+      process.exit(0);
+    }
   } catch (error) {
     exitOnStartupFailure(logger, error);
   }
