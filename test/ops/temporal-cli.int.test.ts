@@ -60,6 +60,11 @@ describe('temporal CLI runbook (real binary, dev server, real worker)', () => {
     state = (await stack.client.schedule.getHandle(scheduleId).describe()).state;
     expect(state.paused).toBe(false);
 
+    expect(await cli('schedule', 'list')).toContain(scheduleId);
+    expect(await cli('schedule', 'describe', '--schedule-id', scheduleId)).toContain(
+      'syncAllAccountsWorkflow',
+    );
+
     // Yesterday's 03:00 UTC run, as if the server had been down: one run for the one missed cron time.
     const missed = new Date(Date.now() - 86_400_000);
     missed.setUTCHours(3, 0, 0, 0);
@@ -120,6 +125,17 @@ describe('temporal CLI runbook (real binary, dev server, real worker)', () => {
     const scheduled = await listed("TriggeredBy='schedule'", 2);
     expect(scheduled).toHaveLength(2);
     for (const id of scheduled) expect(id).toMatch(/^cli-test-sync-all-accounts-/);
+
+    // The README's Web UI filters parse and select what they say.
+    const people = await listed("TriggeredBy IN ('api', 'admin', 'cli')", 2);
+    expect(people).toEqual(expect.arrayContaining([accountWorkflowId, fleetWorkflowId]));
+    const running = await cliJson<unknown[]>(
+      'workflow',
+      'list',
+      '--query',
+      "WorkflowType IN ('syncAllAccountsWorkflow', 'refreshExpiringTokensWorkflow') AND ExecutionStatus = 'Running'",
+    );
+    expect(running).toEqual([]);
 
     const description = await cliJson<{ workflowExecutionInfo: { status: string } }>(
       'workflow',
