@@ -98,7 +98,7 @@ export function createAccountSyncer(deps: SyncAccountDeps): AccountSyncer {
     const log = deps.logger.child({ workflowId: run.workflowId, accountId: input.accountId });
     if (!(await deps.lease.acquire(input.accountId, run.owner, SYNC_LEASE_TTL_MS))) {
       const account = await loadAccountForSync(deps.orm.em.getKnex(), input.accountId);
-      return count({ kind: 'busy', platform: account?.platform ?? 'instagram' });
+      return count(account ? { kind: 'busy', platform: account.platform } : { kind: 'skipped', platform: null, reason: 'not_found' });
     }
     try {
       const account = await loadAccountForSync(deps.orm.em.getKnex(), input.accountId);
