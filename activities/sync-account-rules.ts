@@ -24,7 +24,8 @@ export function checkBeforeCalls(
     return { kind: 'skipped', platform, reason: 'recently_synced' };
   if (!account.accessTokenEnc) return { kind: 'auth_revoked', platform, errorCode: 'TOKEN_MISSING' };
   const expiresSoon =
-    account.accessExpiresAt !== null && account.accessExpiresAt.getTime() - at.getTime() <= marginMinutes * 60_000;
+    account.accessExpiresAt !== null &&
+    account.accessExpiresAt.getTime() - at.getTime() <= marginMinutes * 60_000;
   if (expiresSoon && !input.skipTokenCheck) return { kind: 'needs_token_refresh', platform, marginMinutes };
   return null;
 }
@@ -59,7 +60,12 @@ export function toApplicationFailure(error: PlatformError): ApplicationFailure {
 
 export function permanentFailure(errorCode: string, message: string): ApplicationFailure {
   const details: SyncFailureDetails = { errorCode };
-  return ApplicationFailure.create({ type: SYNC_FAILURE_TYPES.permanent, message, nonRetryable: true, details: [details] });
+  return ApplicationFailure.create({
+    type: SYNC_FAILURE_TYPES.permanent,
+    message,
+    nonRetryable: true,
+    details: [details],
+  });
 }
 
 export function safeErrorName(error: unknown): string {

@@ -7,7 +7,13 @@ import type { AccountLease } from '../src/sync/account-lease';
 import { computeEngagementRate } from '../src/sync/engagement';
 import { loadAccountForSync, persistAccountSync, type AccountSyncRow } from '../src/sync/persist-sync';
 import type { ActivityDeps } from './index';
-import { checkBeforeCalls, metricLabels, permanentFailure, safeErrorName, toApplicationFailure } from './sync-account-rules';
+import {
+  checkBeforeCalls,
+  metricLabels,
+  permanentFailure,
+  safeErrorName,
+  toApplicationFailure,
+} from './sync-account-rules';
 import type {
   SyncAccountActivityInput,
   SyncAccountActivityResult,
@@ -39,7 +45,10 @@ export interface SyncRunContext {
   heartbeat(stage: string): void;
 }
 
-export type AccountSyncer = (input: SyncAccountActivityInput, run: SyncRunContext) => Promise<SyncAccountActivityResult>;
+export type AccountSyncer = (
+  input: SyncAccountActivityInput,
+  run: SyncRunContext,
+) => Promise<SyncAccountActivityResult>;
 
 /** The Temporal activity: the account syncer in an activity context (lease owner = workflow + activity id). */
 export function createSyncAccountActivity(deps: SyncAccountDeps) {
@@ -67,9 +76,11 @@ export function createSyncAccountsActivity(deps: SyncAccountDeps) {
     const heartbeat = (stage: string) => Context.current().heartbeat(stage);
     const results = await Promise.all(
       input.accounts.map((account) =>
-        syncAccountOnce(account, { owner: `${workflowId}/${info.activityId}/${account.accountId}`, workflowId, heartbeat }).catch(
-          (error: unknown): SyncBatchItemResult => asErrorItem(account.accountId, error),
-        ),
+        syncAccountOnce(account, {
+          owner: `${workflowId}/${info.activityId}/${account.accountId}`,
+          workflowId,
+          heartbeat,
+        }).catch((error: unknown): SyncBatchItemResult => asErrorItem(account.accountId, error)),
       ),
     );
     return { results };
@@ -79,7 +90,12 @@ export function createSyncAccountsActivity(deps: SyncAccountDeps) {
 function asErrorItem(accountId: string, error: unknown): SyncBatchItemResult {
   const failure = error as { nonRetryable?: boolean; details?: unknown[]; name?: string };
   const details = failure.details?.[0] as Partial<SyncFailureDetails> | undefined;
-  return { kind: 'error', accountId, errorCode: details?.errorCode ?? failure.name ?? 'SYNC_FAILED', retryable: !failure.nonRetryable };
+  return {
+    kind: 'error',
+    accountId,
+    errorCode: details?.errorCode ?? failure.name ?? 'SYNC_FAILED',
+    retryable: !failure.nonRetryable,
+  };
 }
 
 /**
@@ -98,7 +114,11 @@ export function createAccountSyncer(deps: SyncAccountDeps): AccountSyncer {
     const log = deps.logger.child({ workflowId: run.workflowId, accountId: input.accountId });
     if (!(await deps.lease.acquire(input.accountId, run.owner, SYNC_LEASE_TTL_MS))) {
       const account = await loadAccountForSync(deps.orm.em.getKnex(), input.accountId);
-      return count(account ? { kind: 'busy', platform: account.platform } : { kind: 'skipped', platform: null, reason: 'not_found' });
+      return count(
+        account
+          ? { kind: 'busy', platform: account.platform }
+          : { kind: 'skipped', platform: null, reason: 'not_found' },
+      );
     }
     try {
       const account = await loadAccountForSync(deps.orm.em.getKnex(), input.accountId);
@@ -117,7 +137,10 @@ export function createAccountSyncer(deps: SyncAccountDeps): AccountSyncer {
     }
   };
 
-  async function fetchAndStore(account: AccountSyncRow, run: SyncRunContext): Promise<SyncAccountActivityResult> {
+  async function fetchAndStore(
+    account: AccountSyncRow,
+    run: SyncRunContext,
+  ): Promise<SyncAccountActivityResult> {
     const { platform } = account;
     const client = deps.platforms[platform];
     const endpoints = SYNC_ENDPOINTS[platform];
@@ -129,7 +152,9 @@ export function createAccountSyncer(deps: SyncAccountDeps): AccountSyncer {
     const mediaCalls = expectedMediaCalls(platform, deps.pacing.postsLimit, profile.value.mediaCount);
     const mediaBudget = await reserve(platform, endpoints.media, mediaCalls);
     if (mediaBudget) return mediaBudget;
-    const media = await countCall(platform, 'media', () => client.listRecentMedia(accessToken, deps.pacing.postsLimit));
+    const media = await countCall(platform, 'media', () =>
+      client.listRecentMedia(accessToken, deps.pacing.postsLimit),
+    );
     run.heartbeat('media');
     return store(account, platform, profile.value, media.value, media.usage ?? profile.usage, mediaCalls);
   }
@@ -143,7 +168,13 @@ export function createAccountSyncer(deps: SyncAccountDeps): AccountSyncer {
     mediaCalls: number,
   ): Promise<SyncAccountActivityResult> {
     const engagementRate = computeEngagementRate(media, profile.followers);
-    await persistAccountSync(deps.orm.em.getKnex(), { accountId: account.id, profile, media, engagementRate, syncedAt: now() });
+    await persistAccountSync(deps.orm.em.getKnex(), {
+      accountId: account.id,
+      profile,
+      media,
+      engagementRate,
+      syncedAt: now(),
+    });
     await slowDownWhenUsageHigh(platform, usage);
     return {
       kind: 'synced',
@@ -157,19 +188,37 @@ export function createAccountSyncer(deps: SyncAccountDeps): AccountSyncer {
   }
 
   /** null when granted; otherwise the rate_limited result to hand back. */
-  async function reserve(platform: Platform, endpoint: string, calls: number): Promise<SyncAccountActivityResult | null> {
+  async function reserve(
+    platform: Platform,
+    endpoint: string,
+    calls: number,
+  ): Promise<SyncAccountActivityResult | null> {
     const decision = await deps.budget.reserve(platform, [{ endpoint, calls }]);
     if (decision.granted) return null;
-    return { kind: 'rate_limited', platform, waitMs: decision.waitMs, scope: 'platform', reason: decision.reason };
+    return {
+      kind: 'rate_limited',
+      platform,
+      waitMs: decision.waitMs,
+      scope: 'platform',
+      reason: decision.reason,
+    };
   }
 
-  async function countCall<T>(platform: Platform, endpoint: 'profile' | 'media', call: () => Promise<T>): Promise<T> {
+  async function countCall<T>(
+    platform: Platform,
+    endpoint: 'profile' | 'media',
+    call: () => Promise<T>,
+  ): Promise<T> {
     try {
       const result = await call();
       deps.metrics.platformCalls.inc({ platform, endpoint, outcome: 'ok' });
       return result;
     } catch (error) {
-      deps.metrics.platformCalls.inc({ platform, endpoint, outcome: isPlatformError(error) ? error.kind : 'error' });
+      deps.metrics.platformCalls.inc({
+        platform,
+        endpoint,
+        outcome: isPlatformError(error) ? error.kind : 'error',
+      });
       throw error;
     }
   }
@@ -181,14 +230,16 @@ export function createAccountSyncer(deps: SyncAccountDeps): AccountSyncer {
     const app = usage.appUsage;
     const appPeak = app ? Math.max(app.callCount, app.totalTime, app.totalCputime) : 0;
     const regainMs = (usage.businessUseCase?.regainAccessSeconds ?? 0) * 1000;
-    if (appPeak >= threshold) await deps.budget.pausePlatform('instagram', Math.max(USAGE_PAUSE_MS, regainMs));
+    if (appPeak >= threshold)
+      await deps.budget.pausePlatform('instagram', Math.max(USAGE_PAUSE_MS, regainMs));
   }
 
   function handleFailure(error: unknown, log: ActivityDeps['logger']): SyncAccountActivityResult {
     if (!isPlatformError(error)) {
       log.warn({ err: safeErrorName(error) }, 'account sync failed');
       // A token that no key decrypts will not decrypt on a retry either.
-      if (safeErrorName(error) === 'TokenCipherError') throw permanentFailure('TOKEN_UNREADABLE', 'stored token cannot be decrypted');
+      if (safeErrorName(error) === 'TokenCipherError')
+        throw permanentFailure('TOKEN_UNREADABLE', 'stored token cannot be decrypted');
       throw error;
     }
     log.warn({ error: error.toJSON() }, 'platform call failed during sync');
@@ -200,9 +251,16 @@ export function createAccountSyncer(deps: SyncAccountDeps): AccountSyncer {
 
   function rateLimitedResult(error: PlatformError): SyncAccountActivityResult {
     const platformWide = error.platform === 'tiktok' || INSTAGRAM_APP_RATE_LIMIT_CODES.has(error.code);
-    const waitMs = error.retryAfterMs ?? (error.platform === 'tiktok' ? TIKTOK_RATE_LIMIT_WAIT_MS : USAGE_PAUSE_MS);
+    const waitMs =
+      error.retryAfterMs ?? (error.platform === 'tiktok' ? TIKTOK_RATE_LIMIT_WAIT_MS : USAGE_PAUSE_MS);
     if (platformWide) void deps.budget.pausePlatform(error.platform, waitMs).catch(() => undefined);
-    return { kind: 'rate_limited', platform: error.platform, waitMs, scope: platformWide ? 'platform' : 'account', reason: 'platform_rate_limited' };
+    return {
+      kind: 'rate_limited',
+      platform: error.platform,
+      waitMs,
+      scope: platformWide ? 'platform' : 'account',
+      reason: 'platform_rate_limited',
+    };
   }
 
   function count(result: SyncAccountActivityResult): SyncAccountActivityResult {

@@ -93,8 +93,7 @@ export interface SyncAccountsBatchInput {
  * one account never fails its neighbours: the workflow retries it alone with syncAccount's retry policy.
  */
 export type SyncBatchItemResult =
-  | SyncAccountActivityResult
-  | { kind: 'error'; accountId: string; errorCode: string; retryable: boolean };
+  SyncAccountActivityResult | { kind: 'error'; accountId: string; errorCode: string; retryable: boolean };
 
 export interface SyncAccountsBatchResult {
   results: SyncBatchItemResult[];

@@ -18,7 +18,11 @@ export interface SyncActivityOptions {
 
 export function createSyncActivities(deps: ActivityDeps, options: SyncActivityOptions = {}) {
   const pacing = pacingSettingsFromConfig(deps.config.sync, options.platformWindowMs ?? PLATFORM_WINDOW_MS);
-  const budget = createSyncBudget({ redis: deps.redis, keyPrefix: deps.config.redis.keyPrefix, settings: pacing });
+  const budget = createSyncBudget({
+    redis: deps.redis,
+    keyPrefix: deps.config.redis.keyPrefix,
+    settings: pacing,
+  });
   const lease = createAccountLease({ redis: deps.redis, keyPrefix: deps.config.redis.keyPrefix });
 
   /** Workflows cannot read configuration: the fleet asks for its defaults and pacing rates here. */
@@ -29,7 +33,10 @@ export function createSyncActivities(deps: ActivityDeps, options: SyncActivityOp
       concurrency: sync.concurrency,
       postsLimit: sync.postsLimit,
       minSpacingMs: sync.minSpacingMs,
-      budgets: { instagram: platformBudgetPlan('instagram', pacing), tiktok: platformBudgetPlan('tiktok', pacing) },
+      budgets: {
+        instagram: platformBudgetPlan('instagram', pacing),
+        tiktok: platformBudgetPlan('tiktok', pacing),
+      },
     };
   }
 
@@ -42,7 +49,9 @@ export function createSyncActivities(deps: ActivityDeps, options: SyncActivityOp
       .getKnex()('social_accounts')
       .select('id', 'platform')
       .where('status', 'active')
-      .andWhere((due) => due.whereNull('last_synced_at').orWhere('last_synced_at', '<', new Date(input.dueBefore)))
+      .andWhere((due) =>
+        due.whereNull('last_synced_at').orWhere('last_synced_at', '<', new Date(input.dueBefore)),
+      )
       .orderBy('id')
       .limit(input.limit);
     if (input.after) query.andWhere('id', '>', input.after);

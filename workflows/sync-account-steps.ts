@@ -1,5 +1,17 @@
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, sleep } from '@temporalio/workflow';
-import type { AccountCalls, SyncActivities, SyncAccountActivityResult, SyncBatchItemResult, SyncFailureDetails } from '../activities/sync';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TimeoutFailure,
+  proxyActivities,
+  sleep,
+} from '@temporalio/workflow';
+import type {
+  AccountCalls,
+  SyncActivities,
+  SyncAccountActivityResult,
+  SyncBatchItemResult,
+  SyncFailureDetails,
+} from '../activities/sync';
 import type { Platform, SyncAccountProgress, SyncAccountResult } from './shared';
 import { notifyAccountReauthRequired } from './notify';
 import { refreshAccountTokenDurably } from './refresh-account';
@@ -15,7 +27,12 @@ const { syncAccount } = proxyActivities<SyncActivities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
   // Transient platform errors: 1 s, 2 s, 4 s, then the account counts as failed and the next run retries it.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 4 },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 4,
+  },
 });
 
 /** The syncAccount retry policy's first interval, also used after a failed batch attempt. */
@@ -59,7 +76,10 @@ export async function syncOneAccount(options: AccountSyncOptions): Promise<SyncA
   for (let round = 0; round < MAX_ROUNDS; round++) {
     if (round > 0) await options.beforeRetry?.(state.platform);
     options.onStage?.('syncing', null);
-    const attempt = round === 0 && options.first ? await fromBatch(options, state, options.first) : await attemptSync(options, state);
+    const attempt =
+      round === 0 && options.first
+        ? await fromBatch(options, state, options.first)
+        : await attemptSync(options, state);
     if ('again' in attempt) continue;
     if ('final' in attempt) return attempt.final;
     const result = attempt.result;
@@ -76,9 +96,21 @@ export async function syncOneAccount(options: AccountSyncOptions): Promise<SyncA
 type Attempt = { result: SyncAccountActivityResult } | { final: SyncAccountResult } | { again: true };
 
 /** A batch item: an error the single activity may fix is retried after the first step of its backoff. */
-async function fromBatch(options: AccountSyncOptions, state: LoopState, item: SyncBatchItemResult): Promise<Attempt> {
+async function fromBatch(
+  options: AccountSyncOptions,
+  state: LoopState,
+  item: SyncBatchItemResult,
+): Promise<Attempt> {
   if (item.kind !== 'error') return { result: item };
-  if (!item.retryable) return { final: { accountId: options.accountId, platform: state.platform, outcome: 'failed', errorCode: item.errorCode } };
+  if (!item.retryable)
+    return {
+      final: {
+        accountId: options.accountId,
+        platform: state.platform,
+        outcome: 'failed',
+        errorCode: item.errorCode,
+      },
+    };
   await sleep(FIRST_RETRY_DELAY_MS);
   return { again: true };
 }
@@ -93,7 +125,9 @@ async function attemptSync(options: AccountSyncOptions, state: LoopState): Promi
     return { result };
   } catch (error) {
     const errorCode = failureCode(error);
-    return { final: { accountId: options.accountId, platform: state.platform, outcome: 'failed', errorCode } };
+    return {
+      final: { accountId: options.accountId, platform: state.platform, outcome: 'failed', errorCode },
+    };
   }
 }
 
@@ -116,9 +150,20 @@ async function handleResult(
         engagementRate: result.engagementRate,
       };
     case 'skipped':
-      return { accountId, platform: result.platform ?? undefined, outcome: 'skipped', skippedReason: result.reason };
+      return {
+        accountId,
+        platform: result.platform ?? undefined,
+        outcome: 'skipped',
+        skippedReason: result.reason,
+      };
     case 'busy':
-      if (!options.waitWhenBusy) return { accountId, platform: result.platform, outcome: 'skipped', skippedReason: 'sync_in_progress' };
+      if (!options.waitWhenBusy)
+        return {
+          accountId,
+          platform: result.platform,
+          outcome: 'skipped',
+          skippedReason: 'sync_in_progress',
+        };
       await waitFor(options, BUSY_RECHECK_MS);
       return null;
     case 'rate_limited':
@@ -139,7 +184,12 @@ async function handleRateLimited(
     return null;
   }
   if (result.waitMs > MAX_ACCOUNT_WAIT_MS && !options.waitWhenBusy) {
-    return { accountId: options.accountId, platform: result.platform, outcome: 'failed', errorCode: 'RATE_LIMITED' };
+    return {
+      accountId: options.accountId,
+      platform: result.platform,
+      outcome: 'failed',
+      errorCode: 'RATE_LIMITED',
+    };
   }
   await waitFor(options, result.waitMs);
   return null;
@@ -151,9 +201,18 @@ async function refreshBeforeSync(
   marginMinutes: number,
 ): Promise<SyncAccountResult | null> {
   options.onStage?.('refreshing_token', null);
-  const refresh = await refreshAccountTokenDurably({ accountId: options.accountId, trigger: 'jit', onlyIfExpiresWithinMinutes: marginMinutes });
+  const refresh = await refreshAccountTokenDurably({
+    accountId: options.accountId,
+    trigger: 'jit',
+    onlyIfExpiresWithinMinutes: marginMinutes,
+  });
   if (refresh.outcome === 'reauth_required' || refresh.outcome === 'expired') {
-    return { accountId: options.accountId, platform: state.platform, outcome: 'reauth_required', errorCode: refresh.errorCode };
+    return {
+      accountId: options.accountId,
+      platform: state.platform,
+      outcome: 'reauth_required',
+      errorCode: refresh.errorCode,
+    };
   }
   // Refreshed, not due (someone just did it), or failed while the token still lives a few minutes: sync now.
   state.skipTokenCheck = true;
@@ -182,7 +241,8 @@ async function handleAuthRevoked(
     }
     if (refresh.outcome === 'reauth_required' || refresh.outcome === 'expired')
       return { accountId, platform, outcome: 'reauth_required', errorCode: refresh.errorCode ?? errorCode };
-    if (refresh.outcome === 'failed') return { accountId, platform, outcome: 'failed', errorCode: refresh.errorCode ?? errorCode };
+    if (refresh.outcome === 'failed')
+      return { accountId, platform, outcome: 'failed', errorCode: refresh.errorCode ?? errorCode };
   }
   options.onStage?.('notifying', null);
   await notifyAccountReauthRequired(accountId, errorCode);

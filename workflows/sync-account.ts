@@ -19,7 +19,12 @@ import { syncOneAccount } from './sync-account-steps';
  * this workflow waits (durably) while the fleet holds it.
  */
 export async function syncAccountWorkflow(input: SyncAccountInput): Promise<SyncAccountResult> {
-  const progress: SyncAccountProgress = { accountId: input.accountId, stage: 'starting', rateLimitedUntil: null, result: null };
+  const progress: SyncAccountProgress = {
+    accountId: input.accountId,
+    stage: 'starting',
+    rateLimitedUntil: null,
+    result: null,
+  };
   setHandler(progressQuery, () => progress);
   tagMissingSearchAttributes(input);
 
@@ -55,7 +60,8 @@ export async function syncAccountWorkflow(input: SyncAccountInput): Promise<Sync
 function tagMissingSearchAttributes(input: SyncAccountInput): void {
   const present = workflowInfo().typedSearchAttributes;
   const updates: SearchAttributeUpdatePair[] = [];
-  if (!present.get(ACCOUNT_ID_SEARCH_ATTRIBUTE)) updates.push({ key: ACCOUNT_ID_SEARCH_ATTRIBUTE, value: input.accountId });
+  if (!present.get(ACCOUNT_ID_SEARCH_ATTRIBUTE))
+    updates.push({ key: ACCOUNT_ID_SEARCH_ATTRIBUTE, value: input.accountId });
   if (!present.get(TRIGGERED_BY_SEARCH_ATTRIBUTE) && input.triggeredBy)
     updates.push({ key: TRIGGERED_BY_SEARCH_ATTRIBUTE, value: input.triggeredBy });
   if (updates.length > 0) upsertSearchAttributes(updates);

@@ -1,4 +1,11 @@
-import { continueAsNew, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { SyncActivities } from '../activities/sync';
 import {
@@ -40,11 +47,20 @@ const MAX_CONCURRENCY = 300;
  * but hundreds of activities). Continues as new every maxAccountsPerRun accounts (or when Temporal suggests
  * it) with its cursor, counters and observed call costs, so progress carries over and history stays bounded.
  */
-export async function syncAllAccountsWorkflow(input: SyncAllAccountsInput = {}): Promise<SyncAllAccountsResult> {
+export async function syncAllAccountsWorkflow(
+  input: SyncAllAccountsInput = {},
+): Promise<SyncAllAccountsResult> {
   const settings = await getSyncSettings();
   const carried = input.continuation ?? startFresh(input.minAgeHours ?? settings.minAgeHours);
-  const state: SyncFleetContinuation = { ...carried, counters: { ...carried.counters }, failures: [...carried.failures] };
-  const pacer = new DispatchPacer({ budgets: settings.budgets, minSpacingMs: settings.minSpacingMs, observed: carried.pacingStats }, sleep);
+  const state: SyncFleetContinuation = {
+    ...carried,
+    counters: { ...carried.counters },
+    failures: [...carried.failures],
+  };
+  const pacer = new DispatchPacer(
+    { budgets: settings.budgets, minSpacingMs: settings.minSpacingMs, observed: carried.pacingStats },
+    sleep,
+  );
   const pageSize = clamp(input.pageSize ?? DEFAULT_PAGE_SIZE, 1, 1_000);
   const run = new FleetRun({
     state,

@@ -76,7 +76,12 @@ export class FleetRun {
     while (!this.allFound && fetched < accountsPerRun && !workflowInfo().continueAsNewSuggested) {
       // Read ahead while some platform is about to run dry; a paced platform's backlog stays within one run.
       await condition(() => Math.min(...inScope.map((name) => this.queues[name].length)) < lowWater);
-      const page = await listAccountsDueForSync({ dueBefore: state.dueBefore, after: state.cursor, limit: pageSize, platform });
+      const page = await listAccountsDueForSync({
+        dueBefore: state.dueBefore,
+        after: state.cursor,
+        limit: pageSize,
+        platform,
+      });
       state.counters.found += page.length;
       fetched += page.length;
       if (page.length < pageSize) this.allFound = true;
@@ -101,7 +106,12 @@ export class FleetRun {
     const queue = this.queues[platform];
     const batch = [queue.shift()!];
     const { batchSize, concurrency, pacer } = this.options;
-    while (batch.length < batchSize && queue.length > 0 && this.inFlight + batch.length < concurrency && pacer.tryTurnNow(platform))
+    while (
+      batch.length < batchSize &&
+      queue.length > 0 &&
+      this.inFlight + batch.length < concurrency &&
+      pacer.tryTurnNow(platform)
+    )
       batch.push(queue.shift()!);
     return batch;
   }
@@ -134,11 +144,18 @@ export class FleetRun {
 /** The first attempt of each account of a batch; a batch that failed as a whole leaves each to retry alone. */
 async function firstAttempts(batch: DueAccount[], dueBefore: string): Promise<SyncBatchItemResult[]> {
   try {
-    const { results } = await syncAccounts({ accounts: batch.map((account) => ({ accountId: account.id, dueBefore })) });
+    const { results } = await syncAccounts({
+      accounts: batch.map((account) => ({ accountId: account.id, dueBefore })),
+    });
     return results;
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    return batch.map((account) => ({ kind: 'error', accountId: account.id, errorCode: 'SYNC_BATCH_FAILED', retryable: true }));
+    return batch.map((account) => ({
+      kind: 'error',
+      accountId: account.id,
+      errorCode: 'SYNC_BATCH_FAILED',
+      retryable: true,
+    }));
   }
 }
 

@@ -1,4 +1,9 @@
-import type { DueAccount, ListAccountsDueInput, SyncAccountActivityResult, SyncSettings } from '../../activities/sync-types';
+import type {
+  DueAccount,
+  ListAccountsDueInput,
+  SyncAccountActivityResult,
+  SyncSettings,
+} from '../../activities/sync-types';
 import type { AccountSyncer } from '../../activities/sync-account';
 import type { Platform } from '../platforms/types';
 import { DispatchPacer } from '../../workflows/sync-pacer';
@@ -32,8 +37,18 @@ const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolv
 export async function runPlainFleet(deps: PlainFleetDeps, concurrency: number): Promise<PlainFleetSummary> {
   const started = Date.now();
   const dueBefore = new Date(started - deps.settings.minAgeHours * 3_600_000).toISOString();
-  const pacer = new DispatchPacer({ budgets: deps.settings.budgets, minSpacingMs: deps.settings.minSpacingMs }, sleepMs);
-  const summary: PlainFleetSummary = { found: 0, succeeded: 0, failed: 0, skipped: 0, reauthRequired: 0, durationMs: 0 };
+  const pacer = new DispatchPacer(
+    { budgets: deps.settings.budgets, minSpacingMs: deps.settings.minSpacingMs },
+    sleepMs,
+  );
+  const summary: PlainFleetSummary = {
+    found: 0,
+    succeeded: 0,
+    failed: 0,
+    skipped: 0,
+    reauthRequired: 0,
+    durationMs: 0,
+  };
   const slots = new Slots(concurrency);
   const running = new Set<Promise<void>>();
 
@@ -73,14 +88,20 @@ export async function runPlainFleet(deps: PlainFleetDeps, concurrency: number): 
 
 type Outcome = SyncAccountActivityResult | { kind: 'failed' };
 
-async function syncWithRetries(deps: PlainFleetDeps, pacer: DispatchPacer, account: DueAccount, dueBefore: string): Promise<Outcome> {
+async function syncWithRetries(
+  deps: PlainFleetDeps,
+  pacer: DispatchPacer,
+  account: DueAccount,
+  dueBefore: string,
+): Promise<Outcome> {
   const run = { owner: `baseline/${account.id}`, workflowId: 'baseline', heartbeat: () => undefined };
-  for (let attempt = 1, waits = 0; attempt <= MAX_ATTEMPTS && waits < 50; ) {
+  for (let attempt = 1, waits = 0; attempt <= MAX_ATTEMPTS && waits < 50;) {
     let result: SyncAccountActivityResult;
     try {
       result = await deps.syncAccountOnce({ accountId: account.id, dueBefore }, run);
     } catch (error) {
-      if ((error as { nonRetryable?: boolean }).nonRetryable || attempt === MAX_ATTEMPTS) return { kind: 'failed' };
+      if ((error as { nonRetryable?: boolean }).nonRetryable || attempt === MAX_ATTEMPTS)
+        return { kind: 'failed' };
       await sleepMs(1000 * 2 ** (attempt - 1));
       attempt++;
       continue;

@@ -39,7 +39,10 @@ async function main(): Promise<void> {
     lease: createAccountLease({ redis, keyPrefix: config.redis.keyPrefix }),
   });
   const settings = await sync.getSyncSettings();
-  const summary = await runPlainFleet({ settings, listAccountsDueForSync: sync.listAccountsDueForSync, syncAccountOnce }, config.sync.concurrency);
+  const summary = await runPlainFleet(
+    { settings, listAccountsDueForSync: sync.listAccountsDueForSync, syncAccountOnce },
+    config.sync.concurrency,
+  );
   // maxRSS is in kB: the peak of this process, the counterpart of the worker's VmHWM.
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   process.stdout.write(`BENCH_RESULT ${JSON.stringify({ ...summary, peakRssMb })}\n`);

@@ -33,7 +33,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     },
   });
   const platform = values.platform as BenchPlatform;
-  if (!['instagram', 'tiktok', 'mixed'].includes(platform)) throw new Error(`--platform ${platform}?\n${BENCH_USAGE}`);
+  if (!['instagram', 'tiktok', 'mixed'].includes(platform))
+    throw new Error(`--platform ${platform}?\n${BENCH_USAGE}`);
   return {
     accounts: positive(values.accounts, 'accounts'),
     platform,
@@ -48,7 +49,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
 
 function positive(value: string | undefined, name: string): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`--${name} must be a positive integer\n${BENCH_USAGE}`);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new Error(`--${name} must be a positive integer\n${BENCH_USAGE}`);
   return parsed;
 }
 

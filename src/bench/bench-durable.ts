@@ -1,6 +1,11 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { makeSyncAllAccountsWorkflowId, TRIGGERED_BY_SEARCH_ATTRIBUTE, type SyncAllAccountsInput, type SyncAllAccountsResult } from '../../workflows/shared';
+import {
+  makeSyncAllAccountsWorkflowId,
+  TRIGGERED_BY_SEARCH_ATTRIBUTE,
+  type SyncAllAccountsInput,
+  type SyncAllAccountsResult,
+} from '../../workflows/shared';
 import { captureTail, peakRssMb, spawnTypeScript, stopChild } from './child-process';
 
 export interface DurableOutcome {
@@ -15,13 +20,19 @@ export interface DurableOutcome {
  * The real stack: `src/start-worker.ts` in its own process (the production composition root) against the
  * dev server; one syncAllAccountsWorkflow started like the CLI would, timed from start to result.
  */
-export async function runDurable(client: Client, env: Record<string, string>, taskQueue: string): Promise<DurableOutcome> {
+export async function runDurable(
+  client: Client,
+  env: Record<string, string>,
+  taskQueue: string,
+): Promise<DurableOutcome> {
   const worker = spawnTypeScript('src/start-worker.ts', env);
   const tail = captureTail(worker);
   try {
     await waitForPollers(client, taskQueue, worker, tail);
     const startedAt = Date.now();
-    const summary = await client.workflow.execute<(input: SyncAllAccountsInput) => Promise<SyncAllAccountsResult>>('syncAllAccountsWorkflow', {
+    const summary = await client.workflow.execute<
+      (input: SyncAllAccountsInput) => Promise<SyncAllAccountsResult>
+    >('syncAllAccountsWorkflow', {
       taskQueue,
       workflowId: makeSyncAllAccountsWorkflowId(`bench-${startedAt}`),
       args: [{ triggeredBy: 'cli' }],
@@ -37,13 +48,25 @@ export async function runDurable(client: Client, env: Record<string, string>, ta
 }
 
 /** The worker is ready when it polls both the workflow and the activity task queue. */
-async function waitForPollers(client: Client, taskQueue: string, worker: ReturnType<typeof spawnTypeScript>, tail: () => string): Promise<void> {
-  const types = [temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
+async function waitForPollers(
+  client: Client,
+  taskQueue: string,
+  worker: ReturnType<typeof spawnTypeScript>,
+  tail: () => string,
+): Promise<void> {
+  const types = [
+    temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+  ];
   for (let i = 0; i < 600; i++) {
     if (worker.exitCode !== null) throw new Error(`worker exited during start-up:\n${tail()}`);
     const polled = await Promise.all(
       types.map(async (taskQueueType) => {
-        const reply = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType });
+        const reply = await client.workflowService.describeTaskQueue({
+          namespace: client.options.namespace,
+          taskQueue: { name: taskQueue },
+          taskQueueType,
+        });
         return (reply.pollers ?? []).length > 0;
       }),
     );

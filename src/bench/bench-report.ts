@@ -30,7 +30,10 @@ export function formatReport(args: BenchArgs, simulator: Simulator, run: RunFigu
     row('tiktok quota', `${args.tiktokQuota} calls/min per endpoint (simulator and budgets)`),
     row('wall time', `${seconds.toFixed(1)} s`),
     row('accounts/s', (args.accounts / seconds).toFixed(1)),
-    row('outcome', `synced ${run.succeeded}, failed ${run.failed}, skipped ${run.skipped}, reauth ${run.reauthRequired}`),
+    row(
+      'outcome',
+      `synced ${run.succeeded}, failed ${run.failed}, skipped ${run.skipped}, reauth ${run.reauthRequired}`,
+    ),
   ];
   let throttled = 0;
   for (const platform of ['instagram', 'tiktok'] as const) {
@@ -38,13 +41,29 @@ export function formatReport(args: BenchArgs, simulator: Simulator, run: RunFigu
     for (const endpoint of ENDPOINTS[platform]) {
       const stats = simulator.control.endpointStats(endpoint);
       throttled += stats.throttled + (stats.byStatus['429'] ?? 0) * (stats.throttled === 0 ? 1 : 0);
-      const quota = platform === 'tiktok' ? `${args.tiktokQuota} (${((100 * stats.maxInWindow) / args.tiktokQuota).toFixed(1)} % of quota)` : 'no app-wide cap';
-      lines.push(row(`calls ${endpoint}`, `${stats.total} total, peak ${stats.maxInWindow} in any ${stats.windowMs / 1000} s window vs ${quota}`));
+      const quota =
+        platform === 'tiktok'
+          ? `${args.tiktokQuota} (${((100 * stats.maxInWindow) / args.tiktokQuota).toFixed(1)} % of quota)`
+          : 'no app-wide cap';
+      lines.push(
+        row(
+          `calls ${endpoint}`,
+          `${stats.total} total, peak ${stats.maxInWindow} in any ${stats.windowMs / 1000} s window vs ${quota}`,
+        ),
+      );
     }
   }
   lines.push(row('429s / throttled', String(throttled)));
-  if (run.workflowRuns !== undefined) lines.push(row('workflows', `${run.workflowRuns} runs, ${run.historyEvents} history events`));
-  lines.push(row('peak RSS', run.peakRssMb === null ? 'n/a' : `${run.peakRssMb} MB (${run.mode.startsWith('durable') ? 'worker process' : 'baseline process'})`));
+  if (run.workflowRuns !== undefined)
+    lines.push(row('workflows', `${run.workflowRuns} runs, ${run.historyEvents} history events`));
+  lines.push(
+    row(
+      'peak RSS',
+      run.peakRssMb === null
+        ? 'n/a'
+        : `${run.peakRssMb} MB (${run.mode.startsWith('durable') ? 'worker process' : 'baseline process'})`,
+    ),
+  );
   return lines.join('\n');
 }
 

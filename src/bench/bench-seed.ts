@@ -19,7 +19,12 @@ export async function seedBenchAccounts(
 ): Promise<void> {
   simulator.control.seedAccounts(Math.max(counts.instagram, counts.tiktok));
   const [owner] = await knex('users')
-    .insert({ email: `bench-${randomUUID()}@socialsync.test`, password_hash: 'not-a-real-hash', role: 'influencer', verified: true })
+    .insert({
+      email: `bench-${randomUUID()}@socialsync.test`,
+      password_hash: 'not-a-real-hash',
+      role: 'influencer',
+      verified: true,
+    })
     .returning('id');
   for (const platform of ['instagram', 'tiktok'] as const) {
     for (let offset = 0; offset < counts[platform]; offset += INSERT_BATCH) {

@@ -37,13 +37,28 @@ async function main(): Promise<void> {
   await simulator.start();
   const databaseUrl = withDatabase(args.postgresUrl, `socialsync_bench_${runId}`);
   const keyPrefix = `socialsync-bench:${runId}:`;
-  const devServer = args.baseline ? null : await startDevServer({ executable: readToolchain().temporalCli.path, dbFile: path.join(runDir, 'temporal.db') });
+  const devServer = args.baseline
+    ? null
+    : await startDevServer({
+        executable: readToolchain().temporalCli.path,
+        dbFile: path.join(runDir, 'temporal.db'),
+      });
   const taskQueue = `bench-${runId}`;
-  const env = benchEnvironment(args, { simulator, databaseUrl, keyPrefix, temporalAddress: devServer?.address ?? '127.0.0.1:7233', taskQueue });
+  const env = benchEnvironment(args, {
+    simulator,
+    databaseUrl,
+    keyPrefix,
+    temporalAddress: devServer?.address ?? '127.0.0.1:7233',
+    taskQueue,
+  });
   try {
     await prepareDatabase(databaseUrl, env, simulator, args);
-    log(`seeded ${args.accounts} accounts; running ${args.baseline ? 'the baseline' : 'the durable fleet sync'}...`);
-    const figures = args.baseline ? await runBaseline(env) : await runDurableFigures(devServer!.address, env, taskQueue);
+    log(
+      `seeded ${args.accounts} accounts; running ${args.baseline ? 'the baseline' : 'the durable fleet sync'}...`,
+    );
+    const figures = args.baseline
+      ? await runBaseline(env)
+      : await runDurableFigures(devServer!.address, env, taskQueue);
     process.stdout.write(`${formatReport(args, simulator, figures)}\n`);
   } finally {
     await simulator.stop();
@@ -54,7 +69,12 @@ async function main(): Promise<void> {
   }
 }
 
-async function prepareDatabase(databaseUrl: string, env: Record<string, string>, simulator: Simulator, args: BenchArgs): Promise<void> {
+async function prepareDatabase(
+  databaseUrl: string,
+  env: Record<string, string>,
+  simulator: Simulator,
+  args: BenchArgs,
+): Promise<void> {
   await ensureDatabaseExists(databaseUrl);
   const orm = await openOrm({ databaseUrl, poolMax: 4 });
   try {
@@ -66,7 +86,11 @@ async function prepareDatabase(databaseUrl: string, env: Record<string, string>,
   }
 }
 
-async function runDurableFigures(address: string, env: Record<string, string>, taskQueue: string): Promise<RunFigures> {
+async function runDurableFigures(
+  address: string,
+  env: Record<string, string>,
+  taskQueue: string,
+): Promise<RunFigures> {
   const connection = await Connection.connect({ address });
   try {
     const client = new Client({ connection });
@@ -99,7 +123,14 @@ async function runBaseline(env: Record<string, string>): Promise<RunFigures> {
     });
     child.once('exit', (code) => reject(new Error(`baseline exited (${code}) without a result:\n${tail()}`)));
   });
-  const result = JSON.parse(line) as { succeeded: number; failed: number; skipped: number; reauthRequired: number; durationMs: number; peakRssMb: number };
+  const result = JSON.parse(line) as {
+    succeeded: number;
+    failed: number;
+    skipped: number;
+    reauthRequired: number;
+    durationMs: number;
+    peakRssMb: number;
+  };
   return { mode: 'baseline (plain Node, no Temporal)', wallMs: result.durationMs, ...result };
 }
 

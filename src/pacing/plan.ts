@@ -43,13 +43,19 @@ export interface EndpointBudget {
 }
 
 /** Configuration speaks per minute; tests of the whole stack may shrink the window to seconds. */
-export function pacingSettingsFromConfig(sync: Config['sync'], platformWindowMs = PLATFORM_WINDOW_MS): PacingSettings {
+export function pacingSettingsFromConfig(
+  sync: Config['sync'],
+  platformWindowMs = PLATFORM_WINDOW_MS,
+): PacingSettings {
   const scale = platformWindowMs / 60_000;
   return {
     postsLimit: sync.postsLimit,
     requestsPerWindow: {
       tiktok: Math.max(1, Math.floor(sync.tiktokRequestsPerMinute * scale)),
-      instagram: sync.instagramRequestsPerMinute > 0 ? Math.max(1, Math.floor(sync.instagramRequestsPerMinute * scale)) : 0,
+      instagram:
+        sync.instagramRequestsPerMinute > 0
+          ? Math.max(1, Math.floor(sync.instagramRequestsPerMinute * scale))
+          : 0,
     },
     platformWindowMs,
   };
@@ -72,7 +78,11 @@ export function budgetsFor(platform: Platform, settings: PacingSettings): Endpoi
  * those items (TikTok's video_count counts the public videos video/list returns), up to the posts limit.
  * Before the profile is read (mediaCount null) the worst case: full pages up to the limit.
  */
-export function expectedMediaCalls(platform: Platform, postsLimit: number, mediaCount: number | null): number {
+export function expectedMediaCalls(
+  platform: Platform,
+  postsLimit: number,
+  mediaCount: number | null,
+): number {
   const listed = mediaCount === null ? postsLimit : Math.min(postsLimit, Math.max(0, mediaCount));
   return Math.max(1, Math.ceil(listed / MEDIA_PAGE_SIZE[platform]));
 }

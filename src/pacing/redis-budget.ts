@@ -11,8 +11,7 @@ import { budgetsFor, budgetWindowMs, type EndpointCalls, type PacingSettings } f
  */
 
 export type BudgetDecision =
-  | { granted: true }
-  | { granted: false; waitMs: number; reason: 'budget_spent' | 'platform_paused' };
+  { granted: true } | { granted: false; waitMs: number; reason: 'budget_spent' | 'platform_paused' };
 
 export interface SyncBudget {
   /** Reserves every call of one account sync at once (all or nothing); never waits. */
@@ -74,13 +73,15 @@ type BudgetRedis = Redis & {
 export function createSyncBudget({ redis, keyPrefix, settings }: SyncBudgetDeps): SyncBudget {
   const scripted = defineScripts(redis);
   const pauseKey = (platform: Platform) => `${keyPrefix}pacing:${platform}:paused-until`;
-  const windowKey = (platform: Platform, endpoint: string) => `${keyPrefix}pacing:${platform}:${slug(endpoint)}`;
+  const windowKey = (platform: Platform, endpoint: string) =>
+    `${keyPrefix}pacing:${platform}:${slug(endpoint)}`;
 
   return {
     async reserve(platform, calls) {
       const budgets = budgetsFor(platform, settings).flatMap((budget) => {
         const count = calls.find((entry) => entry.endpoint === budget.endpoint)?.calls ?? 0;
-        if (count > budget.limit) throw new Error(`${count} calls on ${budget.endpoint} exceed its budget of ${budget.limit}`);
+        if (count > budget.limit)
+          throw new Error(`${count} calls on ${budget.endpoint} exceed its budget of ${budget.limit}`);
         return count > 0 ? [{ key: windowKey(platform, budget.endpoint), limit: budget.limit, count }] : [];
       });
       const keys = [pauseKey(platform), ...budgets.map((budget) => budget.key)];
@@ -104,8 +105,10 @@ export function createSyncBudget({ redis, keyPrefix, settings }: SyncBudgetDeps)
 function defineScripts(redis: Redis): BudgetRedis {
   const scripted = redis as BudgetRedis;
   // defineCommand caches the script (EVALSHA) and is idempotent per name on one connection.
-  if (typeof scripted.syncBudgetReserve !== 'function') redis.defineCommand('syncBudgetReserve', { lua: RESERVE_SCRIPT });
-  if (typeof scripted.syncBudgetPause !== 'function') redis.defineCommand('syncBudgetPause', { lua: PAUSE_SCRIPT });
+  if (typeof scripted.syncBudgetReserve !== 'function')
+    redis.defineCommand('syncBudgetReserve', { lua: RESERVE_SCRIPT });
+  if (typeof scripted.syncBudgetPause !== 'function')
+    redis.defineCommand('syncBudgetPause', { lua: PAUSE_SCRIPT });
   return scripted;
 }
 

@@ -51,7 +51,19 @@ export async function persistAccountSync(knex: Knex, data: AccountSyncData): Pro
       await trx('posts')
         .insert(data.media.map((item) => postRow(accountId, item, syncedAt)))
         .onConflict(['account_id', 'platform_id'])
-        .merge(['type', 'caption', 'permalink', 'media_url', 'published_at', 'likes', 'comments', 'shares', 'views', 'last_seen_at', 'updated_at']);
+        .merge([
+          'type',
+          'caption',
+          'permalink',
+          'media_url',
+          'published_at',
+          'likes',
+          'comments',
+          'shares',
+          'views',
+          'last_seen_at',
+          'updated_at',
+        ]);
     }
     await trx('account_snapshots')
       .insert({

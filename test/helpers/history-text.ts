@@ -18,7 +18,8 @@ export async function workflowHistoryText(client: Client, workflowId: string): P
 function collectText(value: unknown, out: string[]): void {
   if (value === null || value === undefined) return;
   if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
-  else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out.push(String(value));
+  else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    out.push(String(value));
   else if (Array.isArray(value)) for (const item of value) collectText(item, out);
   else if (typeof value === 'object') for (const item of Object.values(value)) collectText(item, out);
 }

@@ -22,7 +22,8 @@ describe('account syncer: budgets and usage (simulator, PostgreSQL, Redis)', () 
   let stack: SyncStack;
   let owner: User;
   let syncOnce: AccountSyncer;
-  const run = (accountId: string) => syncOnce({ accountId }, { owner: `test/${accountId}`, workflowId: 'test', heartbeat: () => undefined });
+  const run = (accountId: string) =>
+    syncOnce({ accountId }, { owner: `test/${accountId}`, workflowId: 'test', heartbeat: () => undefined });
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -40,7 +41,11 @@ describe('account syncer: budgets and usage (simulator, PostgreSQL, Redis)', () 
       platforms: createPlatformClients(stack.config),
       metrics: createWorkerMetrics(),
       pacing,
-      budget: createSyncBudget({ redis: stack.redis, keyPrefix: stack.config.redis.keyPrefix, settings: pacing }),
+      budget: createSyncBudget({
+        redis: stack.redis,
+        keyPrefix: stack.config.redis.keyPrefix,
+        settings: pacing,
+      }),
       lease: createAccountLease({ redis: stack.redis, keyPrefix: stack.config.redis.keyPrefix }),
     });
   });
@@ -59,20 +64,33 @@ describe('account syncer: budgets and usage (simulator, PostgreSQL, Redis)', () 
     // video/list: 1 + 2 = 3 reserved and made, the whole window's budget; the third account's profile fits,
     // its videos do not: it comes back to wait (the fleet waits on a timer), and nothing exceeded the quota.
     const refused = await run(third.account.id);
-    expect(refused).toMatchObject({ kind: 'rate_limited', platform: 'tiktok', scope: 'platform', reason: 'budget_spent' });
-    expect(stack.simulator.control.endpointStats('tiktok.video_list')).toMatchObject({ total: 3, throttled: 0 });
+    expect(refused).toMatchObject({
+      kind: 'rate_limited',
+      platform: 'tiktok',
+      scope: 'platform',
+      reason: 'budget_spent',
+    });
+    expect(stack.simulator.control.endpointStats('tiktok.video_list')).toMatchObject({
+      total: 3,
+      throttled: 0,
+    });
   });
 
   it('stops calling Instagram once its app usage passes 90 %, before the platform has to refuse', async () => {
     const accounts = [];
-    for (let i = 0; i < 12; i++) accounts.push(await seedConnectedAccount(stack, db, owner, 'instagram', { postCount: 5 }));
+    for (let i = 0; i < 12; i++)
+      accounts.push(await seedConnectedAccount(stack, db, owner, 'instagram', { postCount: 5 }));
     const outcomes = [];
     for (const account of accounts) outcomes.push(await run(account.account.id));
     const synced = outcomes.filter((outcome) => outcome.kind === 'synced');
     // 2 calls an account against 20 an hour: usage reaches 90 % at the 9th account, and the platform pauses.
     expect(synced.length).toBe(9);
     expect(synced.at(-1)).toMatchObject({ usagePercent: 90 });
-    expect(outcomes[9]).toMatchObject({ kind: 'rate_limited', platform: 'instagram', reason: 'platform_paused' });
+    expect(outcomes[9]).toMatchObject({
+      kind: 'rate_limited',
+      platform: 'instagram',
+      reason: 'platform_paused',
+    });
     const me = stack.simulator.control.endpointStats('instagram.me');
     expect(me.throttled).toBe(0);
     expect(me.total).toBe(9);

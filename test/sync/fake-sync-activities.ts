@@ -1,6 +1,12 @@
 import { Context } from '@temporalio/activity';
 import type { Activities } from '../../activities';
-import type { DueAccount, SyncAccountActivityInput, SyncAccountActivityResult, SyncBatchItemResult, SyncSettings } from '../../activities/sync';
+import type {
+  DueAccount,
+  SyncAccountActivityInput,
+  SyncAccountActivityResult,
+  SyncBatchItemResult,
+  SyncSettings,
+} from '../../activities/sync';
 import type { RefreshAccountTokenActivityResult } from '../../activities/tokens';
 import type { RefreshAccountTokenInput } from '../../workflows/shared';
 
@@ -32,7 +38,10 @@ export interface FakeSyncWorldOptions {
   accounts?: DueAccount[];
   settings?: Partial<SyncSettings>;
   /** Decides each call; default: synced. */
-  sync?: (call: SyncCall, account: DueAccount | undefined) => Promise<SyncAccountActivityResult> | SyncAccountActivityResult;
+  sync?: (
+    call: SyncCall,
+    account: DueAccount | undefined,
+  ) => Promise<SyncAccountActivityResult> | SyncAccountActivityResult;
   refresh?: (input: RefreshAccountTokenInput) => RefreshAccountTokenActivityResult;
 }
 
@@ -56,10 +65,21 @@ export const DEFAULT_FAKE_SETTINGS: SyncSettings = {
 };
 
 /** A synced account; `mediaCalls` is what its media listing cost (TikTok: 2 for 25 posts, 1 for 20 or fewer). */
-export function syncedResult(account: DueAccount | undefined, mediaCalls?: number): SyncAccountActivityResult {
+export function syncedResult(
+  account: DueAccount | undefined,
+  mediaCalls?: number,
+): SyncAccountActivityResult {
   const platform = account?.platform ?? 'instagram';
   const media = mediaCalls ?? (platform === 'tiktok' ? 2 : 1);
-  return { kind: 'synced', platform, postsSynced: 25, followers: 1000, engagementRate: 1.5, usagePercent: null, calls: { profile: 1, media } };
+  return {
+    kind: 'synced',
+    platform,
+    postsSynced: 25,
+    followers: 1000,
+    engagementRate: 1.5,
+    usagePercent: null,
+    calls: { profile: 1, media },
+  };
 }
 
 /** A TikTok-like budget: `perWindow` calls per endpoint per minute window; 25 posts take 2 media calls at worst. */
@@ -70,11 +90,26 @@ export function tiktokBudget(profileLimit: number, mediaLimit: number) {
 export function createFakeSyncWorld(options: FakeSyncWorldOptions = {}): FakeSyncWorld {
   const accounts = [...(options.accounts ?? [])].sort((a, b) => (a.id < b.id ? -1 : 1));
   const byId = new Map(accounts.map((account) => [account.id, account]));
-  const world: Omit<FakeSyncWorld, 'activities'> = { syncCalls: [], batches: [], pages: [], refreshCalls: [], reauthMarks: [] };
-  const syncOne = async (input: SyncAccountActivityInput, via: SyncCall['via']): Promise<SyncAccountActivityResult> => {
+  const world: Omit<FakeSyncWorld, 'activities'> = {
+    syncCalls: [],
+    batches: [],
+    pages: [],
+    refreshCalls: [],
+    reauthMarks: [],
+  };
+  const syncOne = async (
+    input: SyncAccountActivityInput,
+    via: SyncCall['via'],
+  ): Promise<SyncAccountActivityResult> => {
     const { info } = Context.current();
     const callIndex = world.syncCalls.filter((call) => call.input.accountId === input.accountId).length;
-    const call = { input, via, attempt: info.attempt, scheduledAtMs: info.currentAttemptScheduledTimestampMs, callIndex };
+    const call = {
+      input,
+      via,
+      attempt: info.attempt,
+      scheduledAtMs: info.currentAttemptScheduledTimestampMs,
+      callIndex,
+    };
     world.syncCalls.push(call);
     const account = byId.get(input.accountId);
     return options.sync ? options.sync(call, account) : syncedResult(account);
@@ -85,7 +120,11 @@ export function createFakeSyncWorld(options: FakeSyncWorldOptions = {}): FakeSyn
     },
     async listAccountsDueForSync(input) {
       const page = accounts
-        .filter((account) => (!input.after || account.id > input.after) && (!input.platform || account.platform === input.platform))
+        .filter(
+          (account) =>
+            (!input.after || account.id > input.after) &&
+            (!input.platform || account.platform === input.platform),
+        )
         .slice(0, input.limit);
       world.pages.push({ after: input.after, returned: page.length });
       return page;
@@ -98,14 +137,21 @@ export function createFakeSyncWorld(options: FakeSyncWorldOptions = {}): FakeSyn
       // As the real batch activity: a throwing account becomes an error item, its neighbours carry on.
       const results = await Promise.all(
         input.accounts.map((account) =>
-          syncOne(account, 'batch').catch((): SyncBatchItemResult => ({ kind: 'error', accountId: account.accountId, errorCode: 'HTTP_503', retryable: true })),
+          syncOne(account, 'batch').catch((): SyncBatchItemResult => ({
+            kind: 'error',
+            accountId: account.accountId,
+            errorCode: 'HTTP_503',
+            retryable: true,
+          })),
         ),
       );
       return { results };
     },
     async refreshAccountToken(input) {
       world.refreshCalls.push(input);
-      return options.refresh ? options.refresh(input) : { outcome: 'refreshed', platform: 'tiktok', notificationIds: [] };
+      return options.refresh
+        ? options.refresh(input)
+        : { outcome: 'refreshed', platform: 'tiktok', notificationIds: [] };
     },
     async recordRefreshFailure() {
       return { outcome: 'failed', consecutiveFailures: 1, notificationIds: [] };
@@ -122,6 +168,13 @@ export function createFakeSyncWorld(options: FakeSyncWorldOptions = {}): FakeSyn
 }
 
 /** Ids that sort in creation order, so pages and assertions line up. */
-export function makeAccounts(platform: DueAccount['platform'], count: number, prefix = platform): DueAccount[] {
-  return Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${String(i).padStart(4, '0')}`, platform }));
+export function makeAccounts(
+  platform: DueAccount['platform'],
+  count: number,
+  prefix = platform,
+): DueAccount[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}-${String(i).padStart(4, '0')}`,
+    platform,
+  }));
 }

@@ -1,4 +1,10 @@
-import { budgetsFor, budgetWindowMs, expectedMediaCalls, pacingSettingsFromConfig, platformBudgetPlan } from '../../src/pacing/plan';
+import {
+  budgetsFor,
+  budgetWindowMs,
+  expectedMediaCalls,
+  pacingSettingsFromConfig,
+  platformBudgetPlan,
+} from '../../src/pacing/plan';
 import { makeTestConfig } from '../helpers/config';
 
 describe('sync pacing plan', () => {
@@ -32,7 +38,10 @@ describe('sync pacing plan', () => {
   });
 
   it('scales per-minute limits to a shorter platform window, which our budget window exceeds', () => {
-    const settings = pacingSettingsFromConfig(makeTestConfig({ TIKTOK_REQUESTS_PER_MINUTE: '120', INSTAGRAM_REQUESTS_PER_MINUTE: '60' }).sync, 10_000);
+    const settings = pacingSettingsFromConfig(
+      makeTestConfig({ TIKTOK_REQUESTS_PER_MINUTE: '120', INSTAGRAM_REQUESTS_PER_MINUTE: '60' }).sync,
+      10_000,
+    );
     expect(settings.requestsPerWindow).toEqual({ tiktok: 20, instagram: 10 });
     expect(budgetWindowMs(settings)).toBeGreaterThan(10_000);
   });

@@ -20,7 +20,9 @@ describe('Redis call budget and account lease (real Redis)', () => {
 
   /** A fresh key space per test: budgets from different tests never share a window. */
   function budgetWith(tiktokPerMinute: number) {
-    const settings = pacingSettingsFromConfig(makeTestConfig({ TIKTOK_REQUESTS_PER_MINUTE: String(tiktokPerMinute) }).sync);
+    const settings = pacingSettingsFromConfig(
+      makeTestConfig({ TIKTOK_REQUESTS_PER_MINUTE: String(tiktokPerMinute) }).sync,
+    );
     return createSyncBudget({ redis, keyPrefix: `${env.redisKeyPrefix}${randomUUID()}:`, settings });
   }
 
@@ -43,8 +45,15 @@ describe('Redis call budget and account lease (real Redis)', () => {
     const budget = budgetWith(2);
     expect(await budget.reserve('tiktok', [{ endpoint: TIKTOK_MEDIA, calls: 2 }])).toEqual({ granted: true });
     // user/info has room, video/list has none: nothing may be taken from user/info either.
-    expect(await budget.reserve('tiktok', [{ endpoint: TIKTOK_PROFILE, calls: 1 }, { endpoint: TIKTOK_MEDIA, calls: 1 }])).toMatchObject({ granted: false });
-    expect(await budget.reserve('tiktok', [{ endpoint: TIKTOK_PROFILE, calls: 2 }])).toEqual({ granted: true });
+    expect(
+      await budget.reserve('tiktok', [
+        { endpoint: TIKTOK_PROFILE, calls: 1 },
+        { endpoint: TIKTOK_MEDIA, calls: 1 },
+      ]),
+    ).toMatchObject({ granted: false });
+    expect(await budget.reserve('tiktok', [{ endpoint: TIKTOK_PROFILE, calls: 2 }])).toEqual({
+      granted: true,
+    });
   });
 
   it('never grants more than the limit to many concurrent reservers', async () => {
@@ -65,7 +74,9 @@ describe('Redis call budget and account lease (real Redis)', () => {
     expect(paused).toMatchObject({ granted: false, reason: 'platform_paused' });
     if (paused.granted) throw new Error('unreachable');
     expect(paused.waitMs).toBeGreaterThan(1_000);
-    expect(await budget.reserve('tiktok', [{ endpoint: TIKTOK_PROFILE, calls: 1 }])).toEqual({ granted: true });
+    expect(await budget.reserve('tiktok', [{ endpoint: TIKTOK_PROFILE, calls: 1 }])).toEqual({
+      granted: true,
+    });
   });
 
   it('lets one owner hold an account lease at a time; the same owner (a retry) takes it back', async () => {

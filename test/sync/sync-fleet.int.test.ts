@@ -14,8 +14,19 @@ import {
 import { insertUser } from '../helpers/accounts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { workflowHistoryText } from '../helpers/history-text';
-import { connectToDevServer, createTestWorker, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
-import { listablePosts, seedConnectedAccount, startSyncStack, type SeededAccount, type SyncStack } from './sync-stack';
+import {
+  connectToDevServer,
+  createTestWorker,
+  uniqueTaskQueue,
+  type TestTemporal,
+} from '../helpers/temporal';
+import {
+  listablePosts,
+  seedConnectedAccount,
+  startSyncStack,
+  type SeededAccount,
+  type SyncStack,
+} from './sync-stack';
 
 jest.setTimeout(240_000);
 
@@ -45,7 +56,11 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
     knex = db.orm.em.getKnex();
     stack = await startSyncStack({ db, tiktokPerWindow: TIKTOK_PER_WINDOW, windowMs: WINDOW_MS });
     temporal = await connectToDevServer();
-    worker = await createTestWorker({ connection: temporal.nativeConnection, taskQueue, activities: stack.activities });
+    worker = await createTestWorker({
+      connection: temporal.nativeConnection,
+      taskQueue,
+      activities: stack.activities,
+    });
     workerRun = worker.run();
     owner = await insertUser(db.orm);
     await seedFleet({ instagram: 60, tiktok: 40 });
@@ -69,18 +84,26 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
           postCount: i % 3 === 0 ? 12 : 40,
           lastSyncedAt: kind === 'recent' ? recentlySyncedAt : null,
         });
-        if (kind === 'revoked') stack.simulator.control.invalidateTokens(platform, account.externalId, platform === 'instagram' ? 'password_changed' : 'revoked');
-        if (kind === 'flaky') stack.simulator.control.failNextCalls(platform, account.externalId, 2, { failure: 'transient' });
+        if (kind === 'revoked')
+          stack.simulator.control.invalidateTokens(
+            platform,
+            account.externalId,
+            platform === 'instagram' ? 'password_changed' : 'revoked',
+          );
+        if (kind === 'flaky')
+          stack.simulator.control.failNextCalls(platform, account.externalId, 2, { failure: 'transient' });
         seeded.push({ ...account, kind });
       }
     }
   }
 
-  async function runFleet(input: SyncAllAccountsInput, workflowId = makeSyncAllAccountsWorkflowId(`test-${randomUUID()}`)) {
-    const result = await temporal.client.workflow.execute<(input: SyncAllAccountsInput) => Promise<SyncAllAccountsResult>>(
-      'syncAllAccountsWorkflow',
-      { taskQueue, workflowId, args: [input] },
-    );
+  async function runFleet(
+    input: SyncAllAccountsInput,
+    workflowId = makeSyncAllAccountsWorkflowId(`test-${randomUUID()}`),
+  ) {
+    const result = await temporal.client.workflow.execute<
+      (input: SyncAllAccountsInput) => Promise<SyncAllAccountsResult>
+    >('syncAllAccountsWorkflow', { taskQueue, workflowId, args: [input] });
     return { result, workflowId };
   }
 
@@ -90,7 +113,8 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
     const stats = stack.simulator.control.accountStats(account.platform, account.externalId);
     return account.platform === 'instagram' ? stats['instagram.me'] : stats['tiktok.user_info'];
   };
-  const expectedPosts = (account: Seeded) => Math.min(25, listablePosts(stack, account.platform, account.externalId).length);
+  const expectedPosts = (account: Seeded) =>
+    Math.min(25, listablePosts(stack, account.platform, account.externalId).length);
 
   let firstRunStartedAt: Date;
 
@@ -99,7 +123,14 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
     const { result, workflowId } = await runFleet({ triggeredBy: 'cli' });
     const due = seeded.filter((account) => account.kind !== 'recent');
     const revoked = seeded.filter((account) => account.kind === 'revoked');
-    expect(result).toMatchObject({ found: due.length, done: due.length, succeeded: due.length - revoked.length, reauthRequired: revoked.length, failed: 0, skipped: 0 });
+    expect(result).toMatchObject({
+      found: due.length,
+      done: due.length,
+      succeeded: due.length - revoked.length,
+      reauthRequired: revoked.length,
+      failed: 0,
+      skipped: 0,
+    });
 
     for (const account of seeded) {
       const row = await knex('social_accounts').where({ id: account.account.id }).first();
@@ -111,7 +142,9 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
       } else if (account.kind === 'revoked') {
         expect(row.status).toBe('reauth_required');
         expect(row.last_synced_at).toBeNull();
-        const notifications = await knex('notifications').where({ user_id: owner.id, kind: 'reauth_required' }).whereRaw("dedupe_key like ?", [`%${account.account.id}%`]);
+        const notifications = await knex('notifications')
+          .where({ user_id: owner.id, kind: 'reauth_required' })
+          .whereRaw('dedupe_key like ?', [`%${account.account.id}%`]);
         expect(notifications).toHaveLength(1);
       } else {
         expect(row.status).toBe('active');
@@ -122,7 +155,9 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
       }
     }
     // Some accounts really had 25 or more posts to page through, others fewer.
-    expect(seeded.filter((account) => account.kind === 'normal' && expectedPosts(account) === 25).length).toBeGreaterThan(20);
+    expect(
+      seeded.filter((account) => account.kind === 'normal' && expectedPosts(account) === 25).length,
+    ).toBeGreaterThan(20);
 
     for (const endpoint of ['tiktok.video_list', 'tiktok.user_info'] as const) {
       const stats = stack.simulator.control.endpointStats(endpoint);
@@ -130,7 +165,9 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
       expect(stats.throttled).toBe(0);
     }
     // The quota did bind: 2 video/list calls for ~35 TikTok accounts do not fit in one window.
-    expect(stack.simulator.control.endpointStats('tiktok.video_list').total).toBeGreaterThan(TIKTOK_PER_WINDOW);
+    expect(stack.simulator.control.endpointStats('tiktok.video_list').total).toBeGreaterThan(
+      TIKTOK_PER_WINDOW,
+    );
 
     const description = await temporal.client.workflow.getHandle(workflowId).describe();
     expect(description.typedSearchAttributes.get(TRIGGERED_BY_SEARCH_ATTRIBUTE)).toBe('cli');
@@ -163,9 +200,13 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
     expect(row.followers).toBe(123_456);
     const snapshot = await knex('account_snapshots').where({ account_id: target.account.id }).first();
     expect(snapshot.followers).toBe(123_456);
-    const post = await knex('posts').where({ account_id: target.account.id, platform_id: newestPost.id }).first();
+    const post = await knex('posts')
+      .where({ account_id: target.account.id, platform_id: newestPost.id })
+      .first();
     expect(post.likes).toBe(9_999);
-    expect(stack.simulator.control.endpointStats('tiktok.video_list').maxInWindow).toBeLessThanOrEqual(TIKTOK_PER_WINDOW);
+    expect(stack.simulator.control.endpointStats('tiktok.video_list').maxInWindow).toBeLessThanOrEqual(
+      TIKTOK_PER_WINDOW,
+    );
   });
 
   it('an on-demand sync started twice is one run, and the fleet next to it never syncs that account at the same time', async () => {

@@ -35,9 +35,16 @@ export interface SyncStackOptions {
   windowMs: number;
 }
 
-export async function startSyncStack({ db, tiktokPerWindow, windowMs }: SyncStackOptions): Promise<SyncStack> {
+export async function startSyncStack({
+  db,
+  tiktokPerWindow,
+  windowMs,
+}: SyncStackOptions): Promise<SyncStack> {
   const env = getIntegrationEnv();
-  const simulator = createSimulator({ accountsPerPlatform: 0, quotas: { tiktok: { requestsPerWindow: tiktokPerWindow, windowMs } } });
+  const simulator = createSimulator({
+    accountsPerPlatform: 0,
+    quotas: { tiktok: { requestsPerWindow: tiktokPerWindow, windowMs } },
+  });
   await simulator.start();
   const config = withSimulator(
     makeTestConfig({
@@ -59,7 +66,10 @@ export async function startSyncStack({ db, tiktokPerWindow, windowMs }: SyncStac
     platforms: createPlatformClients(config),
     metrics: createWorkerMetrics(),
   };
-  const activities = { ...createActivities(deps), ...createSyncActivities(deps, { platformWindowMs: windowMs }) };
+  const activities = {
+    ...createActivities(deps),
+    ...createSyncActivities(deps, { platformWindowMs: windowMs }),
+  };
   return {
     config,
     simulator,
@@ -102,7 +112,13 @@ export async function seedConnectedAccount(
     tokenObtainedAt: tokens.obtainedAt,
     lastSyncedAt: init.lastSyncedAt ?? null,
   });
-  return { platform, externalId, account, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
+  return {
+    platform,
+    externalId,
+    account,
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+  };
 }
 
 /** Posts the platform would list: published, and public on TikTok. */

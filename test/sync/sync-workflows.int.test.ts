@@ -15,7 +15,15 @@ import {
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/dev-server';
 import { createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
 import type { DueAccount, SyncAccountActivityResult } from '../../activities/sync';
-import { createFakeSyncWorld, makeAccounts, syncedResult, tiktokBudget, type FakeSyncWorld, type FakeSyncWorldOptions, type SyncCall } from './fake-sync-activities';
+import {
+  createFakeSyncWorld,
+  makeAccounts,
+  syncedResult,
+  tiktokBudget,
+  type FakeSyncWorld,
+  type FakeSyncWorldOptions,
+  type SyncCall,
+} from './fake-sync-activities';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -37,7 +45,11 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
 
   async function withWorker<T>(world: FakeSyncWorld, run: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = uniqueTaskQueue('sync-ts');
-    const worker: Worker = await createTestWorker({ connection: testEnv.nativeConnection, taskQueue, activities: world.activities });
+    const worker: Worker = await createTestWorker({
+      connection: testEnv.nativeConnection,
+      taskQueue,
+      activities: world.activities,
+    });
     return worker.runUntil(run(taskQueue));
   }
 
@@ -51,12 +63,19 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
   function runFleet(
     options: FakeSyncWorldOptions,
     input: SyncAllAccountsInput = {},
-    hooks: { whileRunning?: (handle: FleetHandle) => Promise<void>; afterwards?: (handle: FleetHandle) => Promise<void> } = {},
+    hooks: {
+      whileRunning?: (handle: FleetHandle) => Promise<void>;
+      afterwards?: (handle: FleetHandle) => Promise<void>;
+    } = {},
   ) {
     const world = createFakeSyncWorld(options);
     const workflowId = `fleet-${uniqueTaskQueue('id')}`;
     const result = withWorker(world, async (taskQueue) => {
-      const handle: FleetHandle = await testEnv.client.workflow.start('syncAllAccountsWorkflow', { taskQueue, workflowId, args: [input] });
+      const handle: FleetHandle = await testEnv.client.workflow.start('syncAllAccountsWorkflow', {
+        taskQueue,
+        workflowId,
+        args: [input],
+      });
       await hooks.whileRunning?.(handle);
       const summary = await handle.result();
       await hooks.afterwards?.(handle);
@@ -83,7 +102,10 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
 
     const start = Math.min(...world.syncCalls.map((call) => call.scheduledAtMs));
     const offsets = (platform: string) =>
-      world.syncCalls.filter((call) => call.input.accountId.startsWith(platform)).map((call) => call.scheduledAtMs - start).sort((a, b) => a - b);
+      world.syncCalls
+        .filter((call) => call.input.accountId.startsWith(platform))
+        .map((call) => call.scheduledAtMs - start)
+        .sort((a, b) => a - b);
     // 60 a minute: the k-th TikTok account leaves no earlier than k seconds, less the 1 s batch window
     // (and up to a few hundred ms: `start` is when the first activity was scheduled, which lags the workflow
     // clock the pacer reads by one workflow task on a busy machine).
@@ -92,7 +114,9 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     expect(Math.max(...offsets('tiktok'))).toBeGreaterThanOrEqual(10_000 - lag);
     // Instagram has no cap: all of it leaves at once, while TikTok is still being paced.
     expect(Math.max(...offsets('instagram'))).toBeLessThan(2_000);
-    const timers = (await historyEvents(workflowId)).filter((event) => event.eventType === EventType.EVENT_TYPE_TIMER_STARTED);
+    const timers = (await historyEvents(workflowId)).filter(
+      (event) => event.eventType === EventType.EVENT_TYPE_TIMER_STARTED,
+    );
     // Batched: fewer timers than paced accounts, but timers there are.
     expect(timers.length).toBeGreaterThan(3);
     expect(timers.length).toBeLessThan(12);
@@ -128,7 +152,10 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     expect(await result).toMatchObject({ found: 12, succeeded: 12, failed: 0 });
     expect(Math.max(...world.batches.map((batch) => batch.length))).toBe(5);
     expect(world.batches.flat().sort()).toEqual(accounts.map((account) => account.id));
-    expect(world.syncCalls.filter((call) => call.input.accountId === flaky).map((call) => call.via)).toEqual(['batch', 'single']);
+    expect(world.syncCalls.filter((call) => call.input.accountId === flaky).map((call) => call.via)).toEqual([
+      'batch',
+      'single',
+    ]);
     expect(world.syncCalls).toHaveLength(13);
   });
 
@@ -143,7 +170,13 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
         sync: (call, account) => {
           if (call.input.accountId === accounts[0].id && call.callIndex === 0) {
             refusedOnce();
-            return { kind: 'rate_limited', platform: 'tiktok', waitMs: 45_000, scope: 'platform', reason: 'budget_spent' };
+            return {
+              kind: 'rate_limited',
+              platform: 'tiktok',
+              waitMs: 45_000,
+              scope: 'platform',
+              reason: 'budget_spent',
+            };
           }
           return syncedResult(account);
         },
@@ -169,9 +202,13 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     expect(next.scheduledAtMs - calls[0].scheduledAtMs).toBeGreaterThanOrEqual(45_000);
     const events = await historyEvents(workflowId);
     const timer = events.find((event) => event.eventType === EventType.EVENT_TYPE_TIMER_STARTED);
-    expect(Number(timer?.timerStartedEventAttributes?.startToFireTimeout?.seconds)).toBeGreaterThanOrEqual(44);
+    expect(Number(timer?.timerStartedEventAttributes?.startToFireTimeout?.seconds)).toBeGreaterThanOrEqual(
+      44,
+    );
     // Each activity attempt returned at once: nothing sat in a worker slot during the 45 s.
-    expect(events.filter((event) => event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)).toHaveLength(0);
+    expect(
+      events.filter((event) => event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED),
+    ).toHaveLength(0);
   });
 
   it('continues as new with its cursor and counters, so progress carries over and every account is synced once', async () => {
@@ -188,14 +225,27 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
               : syncedResult(account),
       },
       { pageSize: 5, maxAccountsPerRun: 10 },
-      { afterwards: async (handle) => void (lastRunProgress = (await handle.query(progressQuery)) as SyncFleetProgress) },
+      {
+        afterwards: async (handle) =>
+          void (lastRunProgress = (await handle.query(progressQuery)) as SyncFleetProgress),
+      },
     );
     const summary = await result;
     // ids ...03, ...13, ...23 skipped; ...07, ...17 revoked.
-    expect(summary).toMatchObject({ found: 25, done: 25, succeeded: 20, skipped: 3, reauthRequired: 2, failed: 0, runs: 3 });
+    expect(summary).toMatchObject({
+      found: 25,
+      done: 25,
+      succeeded: 20,
+      skipped: 3,
+      reauthRequired: 2,
+      failed: 0,
+      runs: 3,
+    });
     expect(new Set(world.syncCalls.map((call) => call.input.accountId)).size).toBe(25);
     expect(world.syncCalls).toHaveLength(25);
-    expect(world.reauthMarks.map((mark) => mark.accountId).sort()).toEqual(accounts.filter((a) => a.id.endsWith('7')).map((a) => a.id));
+    expect(world.reauthMarks.map((mark) => mark.accountId).sort()).toEqual(
+      accounts.filter((a) => a.id.endsWith('7')).map((a) => a.id),
+    );
 
     // The first run ended by continuing as new and handed over its counters and cursor.
     const handle = testEnv.client.workflow.getHandle(workflowId);
@@ -244,16 +294,23 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
 
     const onDemand = createFakeSyncWorld({ accounts, sync: busyFirstTwice });
     const result = await withWorker(onDemand, (taskQueue) =>
-      testEnv.client.workflow.execute<(input: { accountId: string }) => Promise<SyncAccountResult>>('syncAccountWorkflow', {
-        taskQueue,
-        workflowId: makeSyncAccountWorkflowId(`busy-${taskQueue}`),
-        args: [{ accountId: accounts[0].id }],
-      }),
+      testEnv.client.workflow.execute<(input: { accountId: string }) => Promise<SyncAccountResult>>(
+        'syncAccountWorkflow',
+        {
+          taskQueue,
+          workflowId: makeSyncAccountWorkflowId(`busy-${taskQueue}`),
+          args: [{ accountId: accounts[0].id }],
+        },
+      ),
     );
     expect(result).toMatchObject({ outcome: 'synced' });
     expect(onDemand.syncCalls).toHaveLength(3);
 
-    const fleet = runFleet({ accounts, sync: (call, account) => (account!.id === accounts[1].id ? busyFirstTwice(call, account) : syncedResult(account)) });
+    const fleet = runFleet({
+      accounts,
+      sync: (call, account) =>
+        account!.id === accounts[1].id ? busyFirstTwice(call, account) : syncedResult(account),
+    });
     expect(await fleet.result).toMatchObject({ found: 3, succeeded: 2, skipped: 1 });
     expect(fleet.world.syncCalls.filter((call) => call.input.accountId === accounts[1].id)).toHaveLength(1);
   });
@@ -261,13 +318,25 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
   it('a failed on-demand sync fails its workflow with the error code (filterable in the Web UI)', async () => {
     const world = createFakeSyncWorld({
       sync: () => {
-        throw ApplicationFailure.create({ type: 'SyncPermanentError', message: 'Instagram GET /me: bad request', nonRetryable: true, details: [{ errorCode: 'IG_100' }] });
+        throw ApplicationFailure.create({
+          type: 'SyncPermanentError',
+          message: 'Instagram GET /me: bad request',
+          nonRetryable: true,
+          details: [{ errorCode: 'IG_100' }],
+        });
       },
     });
     const failure = await withWorker(world, (taskQueue) =>
       testEnv.client.workflow
-        .execute('syncAccountWorkflow', { taskQueue, workflowId: makeSyncAccountWorkflowId(`fails-${taskQueue}`), args: [{ accountId: 'acc-9' }] })
-        .then(() => null, (error: unknown) => error),
+        .execute('syncAccountWorkflow', {
+          taskQueue,
+          workflowId: makeSyncAccountWorkflowId(`fails-${taskQueue}`),
+          args: [{ accountId: 'acc-9' }],
+        })
+        .then(
+          () => null,
+          (error: unknown) => error,
+        ),
     );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
@@ -278,7 +347,11 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
 
   it('TikTok access_token_invalid: one forced refresh, then reauth_required and the owner notified', async () => {
     const accounts = makeAccounts('tiktok', 1);
-    const revoked = { kind: 'auth_revoked' as const, platform: 'tiktok' as const, errorCode: 'TT_access_token_invalid' };
+    const revoked = {
+      kind: 'auth_revoked' as const,
+      platform: 'tiktok' as const,
+      errorCode: 'TT_access_token_invalid',
+    };
     const { world, result } = runFleet({ accounts, sync: () => revoked });
     expect(await result).toMatchObject({ reauthRequired: 1, succeeded: 0 });
     expect(world.refreshCalls).toEqual([{ accountId: accounts[0].id, trigger: 'jit' }]);
@@ -290,14 +363,22 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     const accounts = makeAccounts('tiktok', 1);
     const { world, result } = runFleet({
       accounts,
-      sync: (call, account) => (call.callIndex === 0 ? { kind: 'needs_token_refresh', platform: 'tiktok', marginMinutes: 10 } : syncedResult(account)),
+      sync: (call, account) =>
+        call.callIndex === 0
+          ? { kind: 'needs_token_refresh', platform: 'tiktok', marginMinutes: 10 }
+          : syncedResult(account),
     });
     expect(await result).toMatchObject({ succeeded: 1 });
-    expect(world.refreshCalls).toEqual([{ accountId: accounts[0].id, trigger: 'jit', onlyIfExpiresWithinMinutes: 10 }]);
+    expect(world.refreshCalls).toEqual([
+      { accountId: accounts[0].id, trigger: 'jit', onlyIfExpiresWithinMinutes: 10 },
+    ]);
     expect(world.syncCalls[1].input.skipTokenCheck).toBe(true);
   });
 
-  async function pollProgress(handle: FleetHandle, until: (progress: SyncFleetProgress) => boolean): Promise<SyncFleetProgress> {
+  async function pollProgress(
+    handle: FleetHandle,
+    until: (progress: SyncFleetProgress) => boolean,
+  ): Promise<SyncFleetProgress> {
     for (let i = 0; i < 200; i++) {
       const progress = (await handle.query(progressQuery)) as SyncFleetProgress;
       if (until(progress)) return progress;
