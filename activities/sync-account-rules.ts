@@ -1,14 +1,7 @@
-import { ApplicationFailure } from '@temporalio/common';
-import type { PlatformError } from '../src/platforms/errors';
 import type { AccountSyncRow } from '../src/sync/persist-sync';
-import {
-  SYNC_FAILURE_TYPES,
-  type SyncAccountActivityInput,
-  type SyncAccountActivityResult,
-  type SyncFailureDetails,
-} from './sync-types';
+import type { SyncAccountActivityInput, SyncAccountActivityResult } from './sync-types';
 
-/** The decisions of one account sync that need no I/O: checks before any call, metric labels, failures. */
+/** The decisions of one account sync that need no I/O: checks before any call, metric labels. */
 
 /** The checks that need no platform call; null when the account should be synced now. */
 export function checkBeforeCalls(
@@ -45,27 +38,6 @@ export function metricLabels(result: SyncAccountActivityResult): [string, string
     case 'needs_token_refresh':
       return ['deferred', 'token_refresh'];
   }
-}
-
-/** Transient errors are retried by Temporal's policy; anything else is a bug or a bad account: no retry. */
-export function toApplicationFailure(error: PlatformError): ApplicationFailure {
-  const details: SyncFailureDetails = { errorCode: error.code };
-  return ApplicationFailure.create({
-    type: error.kind === 'transient' ? SYNC_FAILURE_TYPES.transient : SYNC_FAILURE_TYPES.permanent,
-    message: error.message,
-    nonRetryable: error.kind !== 'transient',
-    details: [details],
-  });
-}
-
-export function permanentFailure(errorCode: string, message: string): ApplicationFailure {
-  const details: SyncFailureDetails = { errorCode };
-  return ApplicationFailure.create({
-    type: SYNC_FAILURE_TYPES.permanent,
-    message,
-    nonRetryable: true,
-    details: [details],
-  });
 }
 
 export function safeErrorName(error: unknown): string {

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { expectedMediaCalls, SYNC_ENDPOINTS, type PacingSettings } from '../src/pacing/plan';
 import type { SyncBudget } from '../src/pacing/redis-budget';
 import { isPlatformError, type PlatformError } from '../src/platforms/errors';
+import { toActivityFailure, type PlatformFailureDetails } from './platform-failure';
 import type { Platform, PlatformClient, PlatformUsage, Profile } from '../src/platforms/types';
 import type { AccountLease } from '../src/sync/account-lease';
 import { computeEngagementRate } from '../src/sync/engagement';
@@ -10,9 +11,7 @@ import type { ActivityDeps } from './index';
 import {
   checkBeforeCalls,
   metricLabels,
-  permanentFailure,
   safeErrorName,
-  toApplicationFailure,
 } from './sync-account-rules';
 import type {
   SyncAccountActivityInput,
@@ -20,7 +19,6 @@ import type {
   SyncAccountsBatchInput,
   SyncAccountsBatchResult,
   SyncBatchItemResult,
-  SyncFailureDetails,
 } from './sync-types';
 
 /** Longer than the activity's 2-minute start-to-close timeout, so a live attempt never loses its lease. */
@@ -89,11 +87,11 @@ export function createSyncAccountsActivity(deps: SyncAccountDeps) {
 
 function asErrorItem(accountId: string, error: unknown): SyncBatchItemResult {
   const failure = error as { nonRetryable?: boolean; details?: unknown[]; name?: string };
-  const details = failure.details?.[0] as Partial<SyncFailureDetails> | undefined;
+  const details = failure.details?.[0] as Partial<PlatformFailureDetails> | undefined;
   return {
     kind: 'error',
     accountId,
-    errorCode: details?.errorCode ?? failure.name ?? 'SYNC_FAILED',
+    errorCode: details?.code ?? failure.name ?? 'SYNC_FAILED',
     retryable: !failure.nonRetryable,
   };
 }
@@ -237,16 +235,15 @@ export function createAccountSyncer(deps: SyncAccountDeps): AccountSyncer {
   function handleFailure(error: unknown, log: ActivityDeps['logger']): SyncAccountActivityResult {
     if (!isPlatformError(error)) {
       log.warn({ err: safeErrorName(error) }, 'account sync failed');
-      // A token that no key decrypts will not decrypt on a retry either.
-      if (safeErrorName(error) === 'TokenCipherError')
-        throw permanentFailure('TOKEN_UNREADABLE', 'stored token cannot be decrypted');
-      throw error;
+      // An undecryptable token becomes non-retryable there; a database hiccup stays retryable.
+      throw toActivityFailure(error);
     }
     log.warn({ error: error.toJSON() }, 'platform call failed during sync');
     if (error.kind === 'auth_revoked' || error.kind === 'permission_missing')
       return { kind: 'auth_revoked', platform: error.platform, errorCode: error.code };
     if (error.kind === 'rate_limited') return rateLimitedResult(error);
-    throw toApplicationFailure(error);
+    // Transient: retried with backoff; invalid_request: our bug, not retried (the one mapping, habit 6).
+    throw toActivityFailure(error);
   }
 
   function rateLimitedResult(error: PlatformError): SyncAccountActivityResult {

@@ -73,16 +73,6 @@ export type SyncAccountActivityResult =
   /** The platform refused the token (revoked, expired, scope withdrawn). */
   | { kind: 'auth_revoked'; platform: Platform; errorCode: string };
 
-/** ApplicationFailure types thrown by syncAccount; workflows read `errorCode` from the first detail. */
-export const SYNC_FAILURE_TYPES = {
-  transient: 'SyncTransientError',
-  permanent: 'SyncPermanentError',
-} as const;
-
-export interface SyncFailureDetails {
-  errorCode: string;
-}
-
 /** Several accounts in one activity: the fleet's first attempt at each, to spread Temporal's per-task cost. */
 export interface SyncAccountsBatchInput {
   accounts: SyncAccountActivityInput[];

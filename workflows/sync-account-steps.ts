@@ -10,8 +10,8 @@ import type {
   SyncActivities,
   SyncAccountActivityResult,
   SyncBatchItemResult,
-  SyncFailureDetails,
 } from '../activities/sync';
+import type { PlatformFailureDetails } from '../activities/platform-failure';
 import type { Platform, SyncAccountProgress, SyncAccountResult } from './shared';
 import { notifyAccountReauthRequired } from './notify';
 import { refreshAccountTokenDurably } from './refresh-account';
@@ -259,8 +259,8 @@ function failureCode(error: unknown): string {
   if (!(error instanceof ActivityFailure)) throw error;
   const cause = error.cause;
   if (cause instanceof ApplicationFailure) {
-    const details = cause.details?.[0] as Partial<SyncFailureDetails> | undefined;
-    return details?.errorCode ?? cause.type ?? 'SYNC_FAILED';
+    const details = cause.details?.[0] as Partial<PlatformFailureDetails> | undefined;
+    return details?.code ?? cause.type ?? 'SYNC_FAILED';
   }
   if (cause instanceof TimeoutFailure) return 'SYNC_TIMEOUT';
   return 'SYNC_FAILED';

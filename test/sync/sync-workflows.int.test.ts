@@ -11,6 +11,7 @@ import {
   type SyncAllAccountsInput,
   type SyncAllAccountsResult,
   type SyncFleetProgress,
+  PLATFORM_FAILURE_TYPES,
 } from '../../workflows/shared';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/dev-server';
 import { createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
@@ -318,11 +319,12 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
   it('a failed on-demand sync fails its workflow with the error code (filterable in the Web UI)', async () => {
     const world = createFakeSyncWorld({
       sync: () => {
+        // Shaped like activities/platform-failure.ts's mapping of an invalid_request PlatformError.
         throw ApplicationFailure.create({
-          type: 'SyncPermanentError',
-          message: 'Instagram GET /me: bad request',
+          type: PLATFORM_FAILURE_TYPES.invalid_request,
+          message: 'instagram GET /me: invalid_request (IG_100)',
           nonRetryable: true,
-          details: [{ errorCode: 'IG_100' }],
+          details: [{ platform: 'instagram', kind: 'invalid_request', code: 'IG_100' }],
         });
       },
     });
