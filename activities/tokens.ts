@@ -46,6 +46,9 @@ export function createTokenActivities(deps: Deps) {
   ): Promise<RefreshAccountTokenActivityResult> {
     const log = activityLogger(deps.logger, { accountId: input.accountId, trigger: input.trigger });
     if (await clearlyNotDue(input)) return { outcome: 'not_due', notificationIds: [] };
+    const started = Date.now();
+    const observeDuration = (platform: string, outcome: string) =>
+      deps.metrics.refreshDuration.observe({ platform, outcome }, (Date.now() - started) / 1000);
     let decision: LockedDecision;
     try {
       decision = await deps.orm.em.fork().transactional((tx) => refreshUnderLock(tx as EntityManager, input));
@@ -57,6 +60,7 @@ export function createTokenActivities(deps: Deps) {
       throw toActivityFailure(error);
     }
     if (decision.kind === 'platform_error') {
+      observeDuration(decision.platform, decision.error.kind);
       await recordPlatformError(input, decision.platform, decision.error);
       log.warn(
         { platform: decision.platform, error: decision.error.toJSON() },
@@ -75,6 +79,7 @@ export function createTokenActivities(deps: Deps) {
       outcome: result.outcome,
       reason: result.errorCode ?? 'ok',
     });
+    observeDuration(result.platform ?? 'unknown', result.outcome);
     log.info(
       {
         platform: result.platform,

@@ -6,6 +6,7 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -13,6 +14,7 @@ import type { RefreshFleetSettings } from '../activities/tokens-fleet';
 import { refreshAccountTokenDurably } from './refresh-account';
 import {
   progressQuery,
+  TRIGGERED_BY_SEARCH_ATTRIBUTE,
   type RefreshAccountOutcome,
   type RefreshExpiringTokensInput,
   type RefreshExpiringTokensResult,
@@ -64,7 +66,6 @@ const OUTCOME_COUNTER: Record<RefreshAccountOutcome, keyof RefreshFleetCounters>
 export async function refreshExpiringTokensWorkflow(
   input: RefreshExpiringTokensInput = {},
 ): Promise<RefreshExpiringTokensResult> {
-  const options = await resolveInput(input);
   const state: RefreshFleetCarriedState = input.carried ?? {
     startedAt: new Date().toISOString(),
     cutoff: '',
@@ -83,23 +84,28 @@ export async function refreshExpiringTokensWorkflow(
   };
   let inFlight = 0;
   let done = false;
+  let options: ResolvedInput | null = null;
+  // Registered before the first activity, so progress answers (and a CLI start is filterable) at once.
   setHandler(progressQuery, (): RefreshFleetProgress => ({
     ...state.counters,
     inFlight,
     startedAt: state.startedAt,
     cutoff: state.cutoff || null,
     run: state.run,
-    windowDays: options.windowDays,
-    concurrency: options.concurrency,
+    windowDays: options?.windowDays ?? input.windowDays ?? null,
+    concurrency: options?.concurrency ?? input.concurrency ?? null,
     done,
   }));
+  if (!input.carried) tagTriggeredBy(input);
+  const resolved = await resolveInput(input);
+  options = resolved;
 
   const refreshOne = async (accountId: string): Promise<void> => {
     try {
       const result = await refreshAccountTokenDurably({
         accountId,
         trigger: 'fleet',
-        onlyIfExpiresWithinMinutes: options.windowDays * 24 * 60,
+        onlyIfExpiresWithinMinutes: resolved.windowDays * 24 * 60,
         notRefreshedSince: new Date(Date.parse(state.asOf) - FRESH_ENOUGH_MS).toISOString(),
       });
       state.counters[OUTCOME_COUNTER[result.outcome]]++;
@@ -121,31 +127,31 @@ export async function refreshExpiringTokensWorkflow(
    */
   let nextDispatchAt = Date.now();
   const paceDispatch = async (): Promise<void> => {
-    if (options.spacingMs <= 0) return;
+    if (resolved.spacingMs <= 0) return;
     const wait = nextDispatchAt - Date.now();
     if (wait > 0) await sleep(wait);
-    nextDispatchAt = Math.max(nextDispatchAt, Date.now() - MAX_CATCH_UP_MS) + options.spacingMs;
+    nextDispatchAt = Math.max(nextDispatchAt, Date.now() - MAX_CATCH_UP_MS) + resolved.spacingMs;
   };
 
   let dispatchedThisRun = 0;
   for (;;) {
     const page = await findAccountsDueForRefresh({
       cutoff: state.cutoff || undefined,
-      windowDays: options.windowDays,
+      windowDays: resolved.windowDays,
       after: state.cursor,
-      limit: options.pageSize,
+      limit: resolved.pageSize,
     });
     state.cutoff = page.cutoff;
     state.asOf ||= page.asOf;
     for (const account of page.accounts) {
       await paceDispatch();
-      await condition(() => inFlight < options.concurrency);
+      await condition(() => inFlight < resolved.concurrency);
       inFlight++;
       state.counters.considered++;
       dispatchedThisRun++;
       state.cursor = { id: account.id };
       void refreshOne(account.id);
-      if (dispatchedThisRun >= options.accountsPerRun || workflowInfo().continueAsNewSuggested) {
+      if (dispatchedThisRun >= resolved.accountsPerRun || workflowInfo().continueAsNewSuggested) {
         // Drain first: the next run starts after the cursor, so every dispatched account must be finished.
         await condition(() => inFlight === 0);
         return continueAsNew<typeof refreshExpiringTokensWorkflow>({
@@ -154,7 +160,7 @@ export async function refreshExpiringTokensWorkflow(
         });
       }
     }
-    if (page.accounts.length < options.pageSize) break;
+    if (page.accounts.length < resolved.pageSize) break;
   }
   await condition(() => inFlight === 0);
   await countAccountsByStatus();
@@ -166,7 +172,7 @@ export async function refreshExpiringTokensWorkflow(
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - Date.parse(state.startedAt),
     runs: state.run,
-    windowDays: options.windowDays,
+    windowDays: resolved.windowDays,
   };
   log.info('token refresh fleet run finished', { ...result });
   return result;
@@ -185,4 +191,10 @@ async function resolveInput(input: RefreshExpiringTokensInput): Promise<Resolved
     accountsPerRun: input.accountsPerRun ?? DEFAULT_ACCOUNTS_PER_RUN,
     triggeredBy: input.triggeredBy,
   };
+}
+
+/** Starters (schedule, API, admin command) tag TriggeredBy; a plain CLI start with JSON input gets it here. */
+function tagTriggeredBy(input: RefreshExpiringTokensInput): void {
+  if (!input.triggeredBy || workflowInfo().typedSearchAttributes.get(TRIGGERED_BY_SEARCH_ATTRIBUTE)) return;
+  upsertSearchAttributes([{ key: TRIGGERED_BY_SEARCH_ATTRIBUTE, value: input.triggeredBy }]);
 }

@@ -249,8 +249,9 @@ export interface RefreshFleetProgress extends RefreshFleetCounters {
   startedAt: string;
   cutoff: string | null;
   run: number;
-  windowDays: number;
-  concurrency: number;
+  /** null until the run has read its settings (its first activity). */
+  windowDays: number | null;
+  concurrency: number | null;
   done: boolean;
 }
 

@@ -15,6 +15,7 @@ import {
   type SyncAllAccountsInput,
   type SyncAllAccountsResult,
   type SyncFleetContinuation,
+  type SyncFleetProgress,
 } from './shared';
 import { FleetRun } from './sync-fleet-run';
 import { DispatchPacer } from './sync-pacer';
@@ -50,6 +51,9 @@ const MAX_CONCURRENCY = 300;
 export async function syncAllAccountsWorkflow(
   input: SyncAllAccountsInput = {},
 ): Promise<SyncAllAccountsResult> {
+  // Answer progress (and be filterable) from the first workflow task, before any activity has returned.
+  setHandler(progressQuery, () => startingProgress(input));
+  if (!input.continuation) tagMissingSearchAttributes(input);
   const settings = await getSyncSettings();
   const carried = input.continuation ?? startFresh(input.minAgeHours ?? settings.minAgeHours);
   const state: SyncFleetContinuation = {
@@ -72,7 +76,6 @@ export async function syncAllAccountsWorkflow(
     batchSize: clamp(input.batchSize ?? DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE),
   });
   setHandler(progressQuery, () => run.progress());
-  if (!input.continuation) tagMissingSearchAttributes(input);
 
   const { allFound } = await run.run();
   if (!allFound) {
@@ -82,6 +85,20 @@ export async function syncAllAccountsWorkflow(
     });
   }
   return summarize(state);
+}
+
+/** Progress while the run's settings are being read: the carried counters, or zeros. */
+function startingProgress(input: SyncAllAccountsInput): SyncFleetProgress {
+  const carried = input.continuation;
+  return {
+    ...(carried?.counters ?? { found: 0, done: 0, succeeded: 0, failed: 0, skipped: 0, reauthRequired: 0 }),
+    inFlight: 0,
+    rateLimitedUntil: null,
+    startedAt: carried?.startedAt ?? new Date().toISOString(),
+    platform: input.platform ?? null,
+    runs: (carried?.runsBefore ?? 0) + 1,
+    allFound: false,
+  };
 }
 
 function startFresh(minAgeHours: number): SyncFleetContinuation {

@@ -31,8 +31,17 @@ export function formatDevSummary({ apiUrl, temporalAddress, uiUrl, platforms, de
       `    -d '{"email":"${demo.demo.email}","password":"${demo.demo.password}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')`,
       `  curl -s -X POST ${apiUrl}/api/v1/instagram/sync -H "authorization: Bearer $TOKEN"`,
       `  curl -s ${apiUrl}/api/v1/workflows/${makeSyncAccountWorkflowId(instagram.id)} -H "authorization: Bearer $TOKEN"`,
+      '',
+      'Admins: a fleet sync with a live progress bar, and the schedules:',
+      `  ${temporalEnv(temporalAddress)}npm run admin -- sync --follow`,
+      `  ${temporalEnv(temporalAddress)}npm run admin -- schedules`,
     );
   }
   lines.push('', 'Ctrl-C stops everything; the next `npm run dev` keeps the data in .data/.', '');
   return lines.join('\n');
+}
+
+/** The admin command reads TEMPORAL_ADDRESS (default 127.0.0.1:7233): name it when the dev server moved. */
+function temporalEnv(address: string): string {
+  return address === '127.0.0.1:7233' ? '' : `TEMPORAL_ADDRESS=${address} `;
 }

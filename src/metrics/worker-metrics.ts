@@ -9,6 +9,7 @@ export interface WorkerMetrics {
   refreshAttempts: Counter<'platform' | 'outcome' | 'reason'>;
   syncAccounts: Counter<'platform' | 'outcome' | 'reason'>;
   syncDuration: Histogram<'platform'>;
+  refreshDuration: Histogram<'platform' | 'outcome'>;
   platformCalls: Counter<'platform' | 'endpoint' | 'outcome'>;
   accountsByStatus: Gauge<'platform' | 'status'>;
 }
@@ -33,6 +34,13 @@ export function createWorkerMetrics(): WorkerMetrics {
       name: 'socialsync_account_sync_duration_seconds',
       help: 'Duration of one account sync activity',
       labelNames: ['platform'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers: [registry],
+    }),
+    refreshDuration: new Histogram({
+      name: 'socialsync_token_refresh_duration_seconds',
+      help: 'Duration of one token refresh attempt (row lock wait, platform call, store) by platform and outcome',
+      labelNames: ['platform', 'outcome'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
       registers: [registry],
     }),

@@ -20,6 +20,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   profiles?: string[];
   deploy?: { replicas?: number };
+  stop_grace_period?: string;
   env_file?: string;
   command?: unknown;
 }
@@ -85,6 +86,11 @@ describe('docker-compose.yml', () => {
         migrate: { condition: 'service_completed_successfully' },
       });
     }
+  });
+
+  it('gives the worker longer than its 30 s activity grace period to stop, and the API its 10 s', () => {
+    expect(parseInt(services.worker.stop_grace_period ?? '10s', 10)).toBeGreaterThan(30);
+    expect(parseInt(services.api.stop_grace_period ?? '10s', 10)).toBeGreaterThan(10);
   });
 
   it('builds api and worker from this repository', () => {
