@@ -11,12 +11,12 @@ export interface TestTemporal {
 }
 
 /** A client and a worker connection to the run's dev server. */
-export async function connectToDevServer(): Promise<TestTemporal> {
+export async function connectToDevServer(namespace = 'default'): Promise<TestTemporal> {
   const { temporalAddress } = getIntegrationEnv();
   const connection = await Connection.connect({ address: temporalAddress });
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   return {
-    client: new Client({ connection, namespace: 'default' }),
+    client: new Client({ connection, namespace }),
     nativeConnection,
     close: async () => {
       await connection.close();
@@ -41,6 +41,45 @@ export async function createTestWorker(
     shutdownGraceTime: '2s',
     ...rest,
   });
+}
+
+export interface DevServerWorkerOptions {
+  taskQueue: string;
+  activities: object;
+  namespace?: string;
+}
+
+/**
+ * A client on the run's dev server and a running worker (the run's bundle) polling `taskQueue`. close() shuts
+ * the worker down, waits until its running tasks are done, then closes the connections.
+ */
+export async function startDevServerWorker(options: DevServerWorkerOptions): Promise<TestTemporal> {
+  const namespace = options.namespace ?? 'default';
+  const temporal = await connectToDevServer(namespace);
+  let worker: Worker;
+  try {
+    worker = await createTestWorker({
+      connection: temporal.nativeConnection,
+      namespace,
+      taskQueue: options.taskQueue,
+      activities: options.activities,
+    });
+  } catch (error) {
+    await temporal.close();
+    throw error;
+  }
+  const running = worker.run();
+  return {
+    ...temporal,
+    close: async () => {
+      worker.shutdown();
+      try {
+        await running;
+      } finally {
+        await temporal.close();
+      }
+    },
+  };
 }
 
 /**

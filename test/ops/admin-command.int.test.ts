@@ -2,8 +2,9 @@ import pino from 'pino';
 import { createScheduleAdmin } from '../../src/temporal/schedule-admin';
 import { ensureSchedules } from '../../src/temporal/schedules';
 import { SCHEDULE_IDS, TRIGGERED_BY_SEARCH_ATTRIBUTE } from '../../workflows/shared';
+import type { ConnectedAccount } from '../helpers/accounts';
 import { startOpsWorkerStack, type OpsWorkerStack } from './in-process-worker';
-import { eventually, seedAccounts, type SeededAccount } from './ops-stack';
+import { eventually, seedAccounts } from './ops-stack';
 import { runCommand } from './run-command';
 
 jest.setTimeout(180_000);
@@ -12,7 +13,7 @@ const PROGRESS_LINE = /^(sync|refresh) progress: (\d+)\/(\d+)(\+?) accounts \| /
 
 describe('npm run admin -- sync | refresh | schedules (real worker on the dev server)', () => {
   let stack: OpsWorkerStack;
-  let accounts: SeededAccount[];
+  let accounts: ConnectedAccount[];
 
   beforeAll(async () => {
     // 120 ms per platform call: a fleet of 20 at concurrency 2 runs for seconds, long enough to be watched.

@@ -1,18 +1,12 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import pino from 'pino';
-import { createActivities } from '../../activities';
+import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config';
-import { createTokenCipher, type TokenCipher } from '../../src/crypto/token-cipher';
+import type { TokenCipher } from '../../src/crypto/token-cipher';
 import type { User } from '../../src/db/entities';
-import { createWorkerMetrics } from '../../src/metrics/worker-metrics';
-import { createPlatformClients } from '../../src/platforms';
-import { createRedis } from '../../src/redis/connection';
-import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
+import type { Simulator, SimulatorOptions } from '../../src/simulator';
 import { insertUser } from '../helpers/accounts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { getIntegrationEnv } from '../helpers/integration-env';
-import { createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { startDevServerWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { startWorkerStack } from '../helpers/worker-stack';
 import { createOpsNamespace, serviceEnv } from './ops-stack';
 
 /**
@@ -38,49 +32,31 @@ export async function startOpsWorkerStack(
   label: string,
   simulatorOptions: SimulatorOptions = {},
 ): Promise<OpsWorkerStack> {
-  const integration = getIntegrationEnv();
   const [namespace, db] = await Promise.all([createOpsNamespace(label), createTestDatabase()]);
-  const simulator = createSimulator({ accountsPerPlatform: 0, ...simulatorOptions });
-  await simulator.start();
   const taskQueue = uniqueTaskQueue(label);
-  const env = serviceEnv({ databaseUrl: db.url, namespace, taskQueue, simulator });
-  const config = loadConfig(env);
-  const connection = await Connection.connect({ address: integration.temporalAddress });
-  const nativeConnection = await NativeConnection.connect({ address: integration.temporalAddress });
-  const redis = createRedis({ url: integration.redisUrl });
-  const cipher = createTokenCipher(config.encryption);
-  const activities = createActivities({
-    config,
-    logger: pino({ level: 'silent' }),
-    orm: db.orm,
-    redis,
-    cipher,
-    platforms: createPlatformClients(config),
-    metrics: createWorkerMetrics(),
+  const envFor = (simulator: Simulator) =>
+    serviceEnv({ databaseUrl: db.url, namespace, taskQueue, simulator });
+  // The configuration comes from exactly the environment a process or CLI of this stack gets.
+  const stack = await startWorkerStack({
+    db,
+    simulator: simulatorOptions,
+    config: (simulator) => loadConfig(envFor(simulator)),
   });
-  const worker: Worker = await createTestWorker({
-    connection: nativeConnection,
-    namespace,
-    taskQueue,
-    activities,
-  });
-  const running = worker.run();
+  const temporal = await startDevServerWorker({ namespace, taskQueue, activities: stack.activities });
   const owner = await insertUser(db.orm);
   return {
     namespace,
     taskQueue,
-    env,
-    config,
+    env: envFor(stack.simulator),
+    config: stack.config,
     db,
-    simulator,
-    client: new Client({ connection, namespace }),
-    cipher,
+    simulator: stack.simulator,
+    client: temporal.client,
+    cipher: stack.cipher,
     owner,
     close: async () => {
-      worker.shutdown();
-      await running.catch(() => undefined);
-      redis.disconnect();
-      await Promise.allSettled([connection.close(), nativeConnection.close(), simulator.stop(), db.drop()]);
+      await temporal.close().catch(() => undefined);
+      await Promise.allSettled([stack.close(), db.drop()]);
     },
   };
 }

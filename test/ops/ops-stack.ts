@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { TokenCipher } from '../../src/crypto/token-cipher';
-import type { Platform, SocialAccount, User } from '../../src/db/entities';
+import type { Platform, User } from '../../src/db/entities';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/dev-server';
 import { readToolchain } from '../../src/tooling/toolchain';
 import type { Simulator } from '../../src/simulator';
-import { insertAccount } from '../helpers/accounts';
+import { seedConnectedAccount, type ConnectedAccount } from '../helpers/accounts';
 import { TEST_ENV } from '../helpers/config';
 import { getIntegrationEnv } from '../helpers/integration-env';
 
@@ -100,35 +100,16 @@ export function serviceEnv({
   };
 }
 
-export interface SeededAccount {
-  platform: Platform;
-  externalId: string;
-  account: SocialAccount;
-}
-
 /** Simulator accounts with `postCount` posts each, connected in the database with tokens the simulator issued. */
 export async function seedAccounts(
   deps: { simulator: Simulator; orm: MikroORM; cipher: TokenCipher; owner: User },
   platform: Platform,
   count: number,
   postCount = 3,
-): Promise<SeededAccount[]> {
-  const seeded: SeededAccount[] = [];
-  for (let i = 0; i < count; i++) {
-    const { externalId } = deps.simulator.control.addAccount(platform, { postCount });
-    const tokens = deps.simulator.control.issueTokens(platform, externalId);
-    const account = await insertAccount(deps.orm, deps.cipher, {
-      owner: deps.owner,
-      platform,
-      externalId,
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken,
-      accessExpiresAt: tokens.accessExpiresAt,
-      refreshExpiresAt: tokens.refreshExpiresAt,
-      tokenObtainedAt: tokens.obtainedAt,
-    });
-    seeded.push({ platform, externalId, account });
-  }
+): Promise<ConnectedAccount[]> {
+  const seeded: ConnectedAccount[] = [];
+  for (let i = 0; i < count; i++)
+    seeded.push(await seedConnectedAccount(deps, deps.owner, platform, { postCount }));
   return seeded;
 }
 

@@ -6,13 +6,13 @@ import { loadConfig } from '../../src/config';
 import { findFreePort } from '../../src/temporal/dev-server';
 import { createSimulator, type Simulator } from '../../src/simulator';
 import { progressQuery, type SyncAllAccountsInput, type SyncFleetProgress } from '../../workflows/shared';
-import { insertUser } from '../helpers/accounts';
+import { insertUser, type ConnectedAccount } from '../helpers/accounts';
 import { RELAXED_LIMITS } from '../helpers/api';
 import { TEST_ENV } from '../helpers/config';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { getIntegrationEnv } from '../helpers/integration-env';
 import { uniqueTaskQueue } from '../helpers/temporal';
-import { createOpsNamespace, eventually, seedAccounts, serviceEnv, type SeededAccount } from './ops-stack';
+import { createOpsNamespace, eventually, seedAccounts, serviceEnv } from './ops-stack';
 import { exitCodeWithin, startService, type LogLine, type ServiceProcess } from './service-process';
 
 jest.setTimeout(240_000);
@@ -58,7 +58,7 @@ describe('SIGTERM (real processes)', () => {
   it('worker: stops polling, lets running activities finish, exits 0; a new worker completes the run, nothing synced twice', async () => {
     const cipher = createTokenCipher(loadConfig(TEST_ENV).encryption);
     const owner = await insertUser(db.orm);
-    const accounts: SeededAccount[] = await seedAccounts(
+    const accounts: ConnectedAccount[] = await seedAccounts(
       { simulator, orm: db.orm, cipher, owner },
       'instagram',
       ACCOUNTS,

@@ -1,8 +1,9 @@
 import pino from 'pino';
 import { ensureSchedules } from '../../src/temporal/schedules';
 import { SCHEDULE_IDS, makeSyncAccountWorkflowId } from '../../workflows/shared';
+import type { ConnectedAccount } from '../helpers/accounts';
 import { startOpsWorkerStack, type OpsWorkerStack } from './in-process-worker';
-import { eventually, seedAccounts, temporalCli, type SeededAccount } from './ops-stack';
+import { eventually, seedAccounts, temporalCli } from './ops-stack';
 
 jest.setTimeout(180_000);
 
@@ -14,8 +15,8 @@ describe('temporal CLI runbook (real binary, dev server, real worker)', () => {
   const idPrefix = 'cli-test-';
   const scheduleId = `${idPrefix}${SCHEDULE_IDS.dataSync}`;
   let stack: OpsWorkerStack;
-  let instagram: SeededAccount[];
-  let tiktok: SeededAccount[];
+  let instagram: ConnectedAccount[];
+  let tiktok: ConnectedAccount[];
   const cli = (...args: string[]) => temporalCli(args, stack.namespace);
   const cliJson = async <T>(...args: string[]): Promise<T> =>
     JSON.parse(await cli(...args, '-o', 'json')) as T;

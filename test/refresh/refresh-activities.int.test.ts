@@ -3,10 +3,9 @@ import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { lockAccount, StaleAccountError, updateAccount } from '../../activities/accounts-store';
 import type { User } from '../../src/db/entities';
 import { verifyWebhookSignature } from '../../src/notifications/webhook';
-import { insertUser } from '../helpers/accounts';
+import { insertUser, seedConnectedAccount } from '../helpers/accounts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import {
-  connectAccount,
   DAY,
   HOUR,
   startRefreshStack,
@@ -43,7 +42,7 @@ describe('token refresh activities', () => {
     knex('notifications').whereRaw("payload->>'accountId' = ?", [accountId]);
 
   it('serialises two forced refreshes of one account on its row lock: both succeed under strict rotation', async () => {
-    const account = await connectAccount(stack, db, owner, 'tiktok', {
+    const account = await seedConnectedAccount(stack, owner, 'tiktok', {
       issuedAt: new Date(Date.now() - 2 * HOUR),
     });
     const refresh = () =>
@@ -60,7 +59,7 @@ describe('token refresh activities', () => {
   });
 
   it('refuses a write computed from a stale version (optimistic lock)', async () => {
-    const account = await connectAccount(stack, db, owner, 'tiktok', { issuedAt: new Date() });
+    const account = await seedConnectedAccount(stack, owner, 'tiktok', { issuedAt: new Date() });
     const em = db.orm.em.fork() as EntityManager;
     await expect(
       em.transactional(async (tx) => {
@@ -73,14 +72,14 @@ describe('token refresh activities', () => {
   });
 
   it('skips an Instagram token under 24 hours old without calling the platform, and a not-due one', async () => {
-    const young = await connectAccount(stack, db, owner, 'instagram', {
+    const young = await seedConnectedAccount(stack, owner, 'instagram', {
       issuedAt: new Date(Date.now() - 3 * HOUR),
       accessExpiresAt: new Date(Date.now() + DAY),
     });
     await expect(
       stack.activities.refreshAccountToken({ accountId: young.account.id, trigger: 'fleet' }),
     ).resolves.toMatchObject({ outcome: 'skipped', errorCode: 'IG_TOO_YOUNG' });
-    const fresh = await connectAccount(stack, db, owner, 'tiktok', { issuedAt: new Date() });
+    const fresh = await seedConnectedAccount(stack, owner, 'tiktok', { issuedAt: new Date() });
     await expect(
       stack.activities.refreshAccountToken({
         accountId: fresh.account.id,
@@ -97,7 +96,7 @@ describe('token refresh activities', () => {
   });
 
   it('throws a non-retryable failure with the code (never a token) for a revoked grant', async () => {
-    const account = await connectAccount(stack, db, owner, 'tiktok', {
+    const account = await seedConnectedAccount(stack, owner, 'tiktok', {
       issuedAt: new Date(Date.now() - HOUR),
     });
     stack.simulator.control.invalidateTokens('tiktok', account.externalId, 'revoked');
@@ -116,7 +115,7 @@ describe('token refresh activities', () => {
   });
 
   it('marks re-authorisation once per incident, however often it is called', async () => {
-    const account = await connectAccount(stack, db, owner, 'instagram', {
+    const account = await seedConnectedAccount(stack, owner, 'instagram', {
       issuedAt: new Date(Date.now() - 30 * DAY),
     });
     const first = await stack.activities.markAccountReauthRequired({
@@ -137,7 +136,7 @@ describe('token refresh activities', () => {
   });
 
   it('counts failures while the token lives, warns once before an Instagram token dies, then marks it expired', async () => {
-    const account = await connectAccount(stack, db, owner, 'instagram', {
+    const account = await seedConnectedAccount(stack, owner, 'instagram', {
       issuedAt: new Date(Date.now() - 55 * DAY),
     });
     const input = { accountId: account.account.id, errorCode: 'HTTP_503', trigger: 'fleet' as const };
@@ -173,7 +172,7 @@ describe('token refresh activities', () => {
   });
 
   it('clears the failure count, error code and warning on the next successful refresh', async () => {
-    const account = await connectAccount(stack, db, owner, 'instagram', {
+    const account = await seedConnectedAccount(stack, owner, 'instagram', {
       issuedAt: new Date(Date.now() - 55 * DAY),
     });
     await stack.activities.recordRefreshFailure({
@@ -194,7 +193,7 @@ describe('token refresh activities', () => {
   });
 
   it('delivers a notification to the webhook once, signed, retrying a failing receiver', async () => {
-    const account = await connectAccount(stack, db, owner, 'tiktok', { issuedAt: new Date() });
+    const account = await seedConnectedAccount(stack, owner, 'tiktok', { issuedAt: new Date() });
     const { notificationId } = await stack.activities.markAccountReauthRequired({
       accountId: account.account.id,
       errorCode: 'TT_invalid_grant',

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Worker } from '@temporalio/worker';
 import type { User } from '../../src/db/entities';
 import { isPlatformError } from '../../src/platforms';
 import {
@@ -10,15 +9,10 @@ import {
   type RefreshExpiringTokensInput,
   type RefreshExpiringTokensResult,
 } from '../../workflows/shared';
-import { insertUser } from '../helpers/accounts';
+import { insertUser, seedConnectedAccount } from '../helpers/accounts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import {
-  connectToDevServer,
-  createTestWorker,
-  uniqueTaskQueue,
-  type TestTemporal,
-} from '../helpers/temporal';
-import { connectAccount, HOUR, startRefreshStack, storedTokens, type RefreshStack } from './refresh-stack';
+import { startDevServerWorker, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import { HOUR, startRefreshStack, storedTokens, type RefreshStack } from './refresh-stack';
 
 jest.setTimeout(180_000);
 
@@ -29,8 +23,6 @@ describe('refreshes of one TikTok account at once (strict rotation)', () => {
   let db: TestDatabase;
   let stack: RefreshStack;
   let temporal: TestTemporal;
-  let worker: Worker;
-  let workerRun: Promise<void>;
   let owner: User;
   const taskQueue = uniqueTaskQueue('refresh-race');
 
@@ -42,26 +34,18 @@ describe('refreshes of one TikTok account at once (strict rotation)', () => {
         faults: { endpoints: { 'tiktok.token.refresh_token': { latencyMs: REFRESH_LATENCY_MS } } },
       },
     });
-    temporal = await connectToDevServer();
-    worker = await createTestWorker({
-      connection: temporal.nativeConnection,
-      taskQueue,
-      activities: stack.activities,
-    });
-    workerRun = worker.run();
+    temporal = await startDevServerWorker({ taskQueue, activities: stack.activities });
     owner = await insertUser(db.orm);
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await workerRun;
     await temporal?.close();
     await stack?.close();
     await db?.drop();
   });
 
   it('shows the race is real: two unserialised refreshes with the same refresh token, one is refused', async () => {
-    const account = await connectAccount(stack, db, owner, 'tiktok', {
+    const account = await seedConnectedAccount(stack, owner, 'tiktok', {
       issuedAt: new Date(Date.now() - 20 * HOUR),
     });
     const current = {
@@ -82,7 +66,7 @@ describe('refreshes of one TikTok account at once (strict rotation)', () => {
 
   it('a fleet run and two just-in-time refreshes leave the account active with a working token', async () => {
     // The access token expires in 5 minutes: due for the fleet run (7-day window) and for a JIT (10 minutes).
-    const account = await connectAccount(stack, db, owner, 'tiktok', {
+    const account = await seedConnectedAccount(stack, owner, 'tiktok', {
       issuedAt: new Date(Date.now() - 24 * HOUR + 5 * 60_000),
     });
     const jit: RefreshAccountTokenInput = {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Worker } from '@temporalio/worker';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { User } from '../../src/db/entities';
 import { verifyWebhookSignature } from '../../src/notifications/webhook';
@@ -10,23 +9,16 @@ import {
   type RefreshExpiringTokensInput,
   type RefreshExpiringTokensResult,
 } from '../../workflows/shared';
-import { insertUser } from '../helpers/accounts';
+import { insertUser, seedConnectedAccount, type ConnectedAccount } from '../helpers/accounts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { workflowHistoryText } from '../helpers/history-text';
+import { startDevServerWorker, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 import {
-  connectToDevServer,
-  createTestWorker,
-  uniqueTaskQueue,
-  type TestTemporal,
-} from '../helpers/temporal';
-import {
-  connectAccount,
   DAY,
   HOUR,
   startRefreshStack,
   storedTokens,
   WEBHOOK_SECRET,
-  type ConnectedAccount,
   type RefreshStack,
 } from './refresh-stack';
 
@@ -70,8 +62,6 @@ describe('token refresh fleet run on the dev server, PostgreSQL and the simulato
   let db: TestDatabase;
   let stack: RefreshStack;
   let temporal: TestTemporal;
-  let worker: Worker;
-  let workerRun: Promise<void>;
   let knex: Knex;
   let owner: User;
   const taskQueue = uniqueTaskQueue('refresh-fleet');
@@ -81,20 +71,12 @@ describe('token refresh fleet run on the dev server, PostgreSQL and the simulato
     db = await createTestDatabase();
     knex = db.orm.em.getKnex();
     stack = await startRefreshStack(db);
-    temporal = await connectToDevServer();
-    worker = await createTestWorker({
-      connection: temporal.nativeConnection,
-      taskQueue,
-      activities: stack.activities,
-    });
-    workerRun = worker.run();
+    temporal = await startDevServerWorker({ taskQueue, activities: stack.activities });
     owner = await insertUser(db.orm);
     await seedFleet();
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await workerRun;
     await temporal?.close();
     await stack?.close();
     await db?.drop();
@@ -105,7 +87,7 @@ describe('token refresh fleet run on the dev server, PostgreSQL and the simulato
     for (const platform of ['instagram', 'tiktok'] as const) {
       for (const [kind, count] of PLAN[platform]) {
         for (let i = 0; i < count; i++) {
-          const account = await connectAccount(stack, db, owner, platform, seedTimes(platform, kind, now));
+          const account = await seedConnectedAccount(stack, owner, platform, seedTimes(platform, kind, now));
           if (kind === 'revoked') {
             stack.simulator.control.invalidateTokens(
               platform,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleOverlapPolicy, type ScheduleHandle } from '@temporalio/client';
 import type { TypedSearchAttributes } from '@temporalio/common';
-import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { formatCalendarAsCron } from '../../src/temporal/schedule-cron';
 import { ensureSchedules } from '../../src/temporal/schedules';
@@ -10,15 +9,10 @@ import {
   TRIGGERED_BY_SEARCH_ATTRIBUTE,
   type RefreshExpiringTokensResult,
 } from '../../workflows/shared';
-import { insertUser } from '../helpers/accounts';
+import { insertUser, seedConnectedAccount } from '../helpers/accounts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import {
-  connectToDevServer,
-  createTestWorker,
-  uniqueTaskQueue,
-  type TestTemporal,
-} from '../helpers/temporal';
-import { connectAccount, HOUR, startRefreshStack, type RefreshStack } from './refresh-stack';
+import { startDevServerWorker, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import { HOUR, startRefreshStack, type RefreshStack } from './refresh-stack';
 
 jest.setTimeout(180_000);
 
@@ -27,8 +21,6 @@ describe('token-refresh-daily schedule', () => {
   let db: TestDatabase;
   let stack: RefreshStack;
   let temporal: TestTemporal;
-  let worker: Worker;
-  let workerRun: Promise<void>;
   const taskQueue = uniqueTaskQueue('refresh-schedule');
   const idPrefix = `test-${randomUUID().slice(0, 8)}-`;
   const scheduleId = `${idPrefix}${SCHEDULE_IDS.tokenRefresh}`;
@@ -45,13 +37,7 @@ describe('token-refresh-daily schedule', () => {
     stack = await startRefreshStack(db, {
       env: { SCHEDULE_TIMEZONE: 'Europe/Paris', SCHEDULE_CATCHUP_WINDOW_MINUTES: '90' },
     });
-    temporal = await connectToDevServer();
-    worker = await createTestWorker({
-      connection: temporal.nativeConnection,
-      taskQueue,
-      activities: stack.activities,
-    });
-    workerRun = worker.run();
+    temporal = await startDevServerWorker({ taskQueue, activities: stack.activities });
   });
 
   afterAll(async () => {
@@ -59,8 +45,6 @@ describe('token-refresh-daily schedule', () => {
       if (schedule.scheduleId.startsWith(idPrefix))
         await temporal.client.schedule.getHandle(schedule.scheduleId).delete();
     }
-    worker?.shutdown();
-    await workerRun;
     await temporal?.close();
     await stack?.close();
     await db?.drop();
@@ -115,7 +99,7 @@ describe('token-refresh-daily schedule', () => {
 
   it('starts a run on trigger (explicit overlap policy) that completes, tagged TriggeredBy=schedule', async () => {
     const owner = await insertUser(db.orm);
-    const account = await connectAccount(stack, db, owner, 'tiktok', {
+    const account = await seedConnectedAccount(stack, owner, 'tiktok', {
       issuedAt: new Date(Date.now() - 20 * HOUR),
     });
     await handle.trigger(ScheduleOverlapPolicy.SKIP);

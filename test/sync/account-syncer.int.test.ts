@@ -7,9 +7,9 @@ import { pacingSettingsFromConfig } from '../../src/pacing/plan';
 import { createSyncBudget } from '../../src/pacing/redis-budget';
 import { createPlatformClients } from '../../src/platforms';
 import { createAccountLease } from '../../src/sync/account-lease';
-import { insertUser } from '../helpers/accounts';
+import { insertUser, seedConnectedAccount } from '../helpers/accounts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { seedConnectedAccount, startSyncStack, type SyncStack } from './sync-stack';
+import { startSyncStack, type SyncStack } from './sync-stack';
 
 jest.setTimeout(60_000);
 
@@ -56,9 +56,9 @@ describe('account syncer: budgets and usage (simulator, PostgreSQL, Redis)', () 
   });
 
   it('reserves exactly the video/list calls an account needs: 1 for 12 videos, 2 for 40', async () => {
-    const few = await seedConnectedAccount(stack, db, owner, 'tiktok', { postCount: 12 });
-    const many = await seedConnectedAccount(stack, db, owner, 'tiktok', { postCount: 40 });
-    const third = await seedConnectedAccount(stack, db, owner, 'tiktok', { postCount: 40 });
+    const few = await seedConnectedAccount(stack, owner, 'tiktok', { postCount: 12 });
+    const many = await seedConnectedAccount(stack, owner, 'tiktok', { postCount: 40 });
+    const third = await seedConnectedAccount(stack, owner, 'tiktok', { postCount: 40 });
     expect(await run(few.account.id)).toMatchObject({ kind: 'synced', calls: { profile: 1, media: 1 } });
     expect(await run(many.account.id)).toMatchObject({ kind: 'synced', calls: { profile: 1, media: 2 } });
     // video/list: 1 + 2 = 3 reserved and made, the whole window's budget; the third account's profile fits,
@@ -79,7 +79,7 @@ describe('account syncer: budgets and usage (simulator, PostgreSQL, Redis)', () 
   it('stops calling Instagram once its app usage passes 90 %, before the platform has to refuse', async () => {
     const accounts = [];
     for (let i = 0; i < 12; i++)
-      accounts.push(await seedConnectedAccount(stack, db, owner, 'instagram', { postCount: 5 }));
+      accounts.push(await seedConnectedAccount(stack, owner, 'instagram', { postCount: 5 }));
     const outcomes = [];
     for (const account of accounts) outcomes.push(await run(account.account.id));
     const synced = outcomes.filter((outcome) => outcome.kind === 'synced');

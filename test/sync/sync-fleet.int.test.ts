@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { User } from '../../src/db/entities';
 import {
@@ -11,22 +10,11 @@ import {
   type SyncAllAccountsInput,
   type SyncAllAccountsResult,
 } from '../../workflows/shared';
-import { insertUser } from '../helpers/accounts';
+import { insertUser, seedConnectedAccount, type ConnectedAccount } from '../helpers/accounts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { workflowHistoryText } from '../helpers/history-text';
-import {
-  connectToDevServer,
-  createTestWorker,
-  uniqueTaskQueue,
-  type TestTemporal,
-} from '../helpers/temporal';
-import {
-  listablePosts,
-  seedConnectedAccount,
-  startSyncStack,
-  type SeededAccount,
-  type SyncStack,
-} from './sync-stack';
+import { startDevServerWorker, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import { listablePosts, startSyncStack, type SyncStack } from './sync-stack';
 
 jest.setTimeout(240_000);
 
@@ -35,7 +23,7 @@ const TIKTOK_PER_WINDOW = 40;
 const WINDOW_MS = 10_000;
 
 type Kind = 'normal' | 'revoked' | 'flaky' | 'recent';
-interface Seeded extends SeededAccount {
+interface Seeded extends ConnectedAccount {
   kind: Kind;
 }
 
@@ -43,8 +31,6 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
   let db: TestDatabase;
   let stack: SyncStack;
   let temporal: TestTemporal;
-  let worker: Worker;
-  let workerRun: Promise<void>;
   let knex: Knex;
   let owner: User;
   const taskQueue = uniqueTaskQueue('sync-fleet');
@@ -55,20 +41,12 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
     db = await createTestDatabase();
     knex = db.orm.em.getKnex();
     stack = await startSyncStack({ db, tiktokPerWindow: TIKTOK_PER_WINDOW, windowMs: WINDOW_MS });
-    temporal = await connectToDevServer();
-    worker = await createTestWorker({
-      connection: temporal.nativeConnection,
-      taskQueue,
-      activities: stack.activities,
-    });
-    workerRun = worker.run();
+    temporal = await startDevServerWorker({ taskQueue, activities: stack.activities });
     owner = await insertUser(db.orm);
     await seedFleet({ instagram: 60, tiktok: 40 });
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await workerRun;
     await temporal?.close();
     await stack?.close();
     await db?.drop();
@@ -80,7 +58,7 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
     for (const platform of ['instagram', 'tiktok'] as const) {
       for (let i = 0; i < counts[platform]; i++) {
         const kind: Kind = i < 4 ? 'revoked' : i < 8 ? 'flaky' : i < 13 ? 'recent' : 'normal';
-        const account = await seedConnectedAccount(stack, db, owner, platform, {
+        const account = await seedConnectedAccount(stack, owner, platform, {
           postCount: i % 3 === 0 ? 12 : 40,
           lastSyncedAt: kind === 'recent' ? recentlySyncedAt : null,
         });
