@@ -23,7 +23,7 @@ import { createLogger, type Logger } from '../../src/logger';
 import { createPlatformClients } from '../../src/platforms';
 import { createRedis } from '../../src/redis/connection';
 import { createSimulator, withSimulator, type Simulator } from '../../src/simulator';
-import { makeTestConfig } from './config';
+import { makeTestConfig, simulatorAppsFor } from './config';
 import { createTestDatabase, type TestDatabase } from './database';
 import { getIntegrationEnv } from './integration-env';
 import { connectToDevServer, uniqueTaskQueue, type TestTemporal } from './temporal';
@@ -83,23 +83,8 @@ export class LogCapture {
 }
 
 export async function startSharedInfrastructure(): Promise<SharedInfrastructure> {
-  const base = makeTestConfig();
   const [db, temporal] = await Promise.all([createTestDatabase(), connectToDevServer()]);
-  const sim = createSimulator({
-    accountsPerPlatform: 6,
-    apps: {
-      instagram: {
-        appId: base.instagram.appId,
-        appSecret: base.instagram.appSecret,
-        redirectUri: base.instagram.redirectUri,
-      },
-      tiktok: {
-        clientKey: base.tiktok.clientKey,
-        clientSecret: base.tiktok.clientSecret,
-        redirectUri: base.tiktok.redirectUri,
-      },
-    },
-  });
+  const sim = createSimulator({ accountsPerPlatform: 6, apps: simulatorAppsFor(makeTestConfig()) });
   await sim.start();
   return { db, temporal, sim };
 }

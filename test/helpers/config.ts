@@ -1,4 +1,5 @@
 import { loadConfig, type Config } from '../../src/config';
+import type { SimulatorOptions } from '../../src/simulator';
 
 /** A complete, valid environment for tests; override any variable per test. */
 export const TEST_ENV: Record<string, string> = {
@@ -17,4 +18,20 @@ export const TEST_ENV: Record<string, string> = {
 
 export function makeTestConfig(overrides: Record<string, string | undefined> = {}): Config {
   return loadConfig({ ...TEST_ENV, ...overrides });
+}
+
+/** Simulator apps registered with `config`'s credentials and redirect URIs, so OAuth exchanges agree. */
+export function simulatorAppsFor(config: Config): NonNullable<SimulatorOptions['apps']> {
+  return {
+    instagram: {
+      appId: config.instagram.appId,
+      appSecret: config.instagram.appSecret,
+      redirectUri: config.instagram.redirectUri,
+    },
+    tiktok: {
+      clientKey: config.tiktok.clientKey,
+      clientSecret: config.tiktok.clientSecret,
+      redirectUri: config.tiktok.redirectUri,
+    },
+  };
 }

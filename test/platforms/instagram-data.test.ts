@@ -1,4 +1,4 @@
-import { accountWithPosts, startHarness, type Harness } from './support';
+import { accountWithPosts, profileOf, startHarness, type Harness } from './support';
 
 describe('Instagram profile and media against the simulator', () => {
   let h: Harness;
@@ -13,14 +13,7 @@ describe('Instagram profile and media against the simulator', () => {
   it('reads the profile counters the platform reports', async () => {
     const account = h.sim.control.listAccounts('instagram')[1];
     const { value, usage, requestId } = await h.instagram.getProfile(tokenFor(account.externalId));
-    expect(value).toEqual({
-      externalId: account.externalId,
-      username: account.username,
-      displayName: account.displayName,
-      followers: account.followers,
-      following: account.following,
-      mediaCount: account.mediaCount,
-    });
+    expect(value).toEqual(profileOf(account));
     expect(usage).toBeNull();
     expect(requestId).toEqual(expect.any(String));
   });

@@ -5,10 +5,17 @@ import {
   createTikTokClient,
   isPlatformError,
   type PlatformClientsConfig,
+  type Profile,
 } from '../../src/platforms';
 import type { FetchLike } from '../../src/platforms/http';
-import { createSimulator, withSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
-import { makeTestConfig } from '../helpers/config';
+import {
+  createSimulator,
+  withSimulator,
+  type AccountView,
+  type Simulator,
+  type SimulatorOptions,
+} from '../../src/simulator';
+import { makeTestConfig, simulatorAppsFor } from '../helpers/config';
 
 /** Everything the clients logged, one JSON line per entry. */
 export class LogCapture {
@@ -43,19 +50,7 @@ export async function startHarness(
   const sim = createSimulator({
     accountsPerPlatform: 8,
     ...options,
-    apps: {
-      instagram: {
-        appId: base.instagram.appId,
-        appSecret: base.instagram.appSecret,
-        redirectUri: base.instagram.redirectUri,
-      },
-      tiktok: {
-        clientKey: base.tiktok.clientKey,
-        clientSecret: base.tiktok.clientSecret,
-        redirectUri: base.tiktok.redirectUri,
-      },
-      ...options.apps,
-    },
+    apps: { ...simulatorAppsFor(base), ...options.apps },
     faults: { hangMs: 5_000, ...options.faults },
   });
   await sim.start();
@@ -76,6 +71,18 @@ export function accountWithPosts(sim: Simulator, platform: 'instagram' | 'tiktok
   const found = sim.control.listAccounts(platform).find((account) => account.mediaCount >= posts);
   if (!found) throw new Error(`no seeded ${platform} account with ${posts} posts`);
   return found.externalId;
+}
+
+/** The profile a client should read for a simulator account (its counters at the simulator's now). */
+export function profileOf(account: AccountView): Profile {
+  return {
+    externalId: account.externalId,
+    username: account.username,
+    displayName: account.displayName,
+    followers: account.followers,
+    following: account.following,
+    mediaCount: account.mediaCount,
+  };
 }
 
 export async function expectPlatformError(promise: Promise<unknown>) {

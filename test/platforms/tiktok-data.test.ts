@@ -1,4 +1,4 @@
-import { accountWithPosts, expectPlatformError, startHarness, type Harness } from './support';
+import { accountWithPosts, expectPlatformError, profileOf, startHarness, type Harness } from './support';
 
 describe('TikTok profile, videos and errors against the simulator', () => {
   let h: Harness;
@@ -11,28 +11,21 @@ describe('TikTok profile, videos and errors against the simulator', () => {
     h.sim.control.issueTokens('tiktok', openId, { scopes }).accessToken;
   const listCalls = () => h.sim.control.endpointStats('tiktok.video_list').total;
   const firstOpenId = () => h.sim.control.listAccounts('tiktok')[0].externalId;
+  /** Public videos only: video/list never lists private ones. */
+  const publicVideos = (openId: string) =>
+    h.sim.control.listPosts('tiktok', openId).filter((post) => post.isPublic);
 
   it('reads the profile counters', async () => {
     const account = h.sim.control.listAccounts('tiktok')[2];
     const { value, requestId, usage } = await h.tiktok.getProfile(tokenFor(account.externalId));
-    expect(value).toEqual({
-      externalId: account.externalId,
-      username: account.username,
-      displayName: account.displayName,
-      followers: account.followers,
-      following: account.following,
-      mediaCount: account.mediaCount,
-    });
+    expect(value).toEqual(profileOf(account));
     expect(requestId).toMatch(/^\d{14}[0-9A-F]+$/);
     expect(usage).toBeNull();
   });
 
   it('pages 25 public videos, newest first, in exactly 2 calls (max_count 20)', async () => {
     const openId = accountWithPosts(h.sim, 'tiktok', 30);
-    const expected = h.sim.control
-      .listPosts('tiktok', openId)
-      .filter((post) => post.isPublic)
-      .slice(0, 25);
+    const expected = publicVideos(openId).slice(0, 25);
     const { value } = await h.tiktok.listRecentMedia(tokenFor(openId), 25);
     expect(value.map((video) => video.platformId)).toEqual(expected.map((post) => post.id));
     expect(value[3]).toMatchObject({
@@ -49,10 +42,7 @@ describe('TikTok profile, videos and errors against the simulator', () => {
   it('keeps paging on has_more when pages come back shorter than max_count', async () => {
     h.sim.control.configure({ tiktok: { shortPageRate: 1 } });
     const openId = accountWithPosts(h.sim, 'tiktok', 30);
-    const expected = h.sim.control
-      .listPosts('tiktok', openId)
-      .filter((post) => post.isPublic)
-      .slice(0, 25);
+    const expected = publicVideos(openId).slice(0, 25);
     const { value } = await h.tiktok.listRecentMedia(tokenFor(openId), 25);
     expect(value.map((video) => video.platformId)).toEqual(expected.map((post) => post.id));
     expect(listCalls()).toBeGreaterThan(2);
