@@ -105,3 +105,25 @@ export async function seedConnectedAccount(
     refreshToken: tokens.refreshToken,
   };
 }
+
+/** What a seeded account suffers on the platform. */
+export type PlatformTrouble = 'revoked' | 'flaky';
+
+/**
+ * revoked: the owner withdrew access (on Instagram by changing the password), so every call is refused;
+ * flaky: the account's next two calls fail transiently, so a third attempt succeeds.
+ */
+export function causeTrouble(
+  simulator: Simulator,
+  account: Pick<ConnectedAccount, 'platform' | 'externalId'>,
+  trouble: PlatformTrouble,
+): void {
+  const { platform, externalId } = account;
+  if (trouble === 'revoked')
+    simulator.control.invalidateTokens(
+      platform,
+      externalId,
+      platform === 'instagram' ? 'password_changed' : 'revoked',
+    );
+  else simulator.control.failNextCalls(platform, externalId, 2, { failure: 'transient' });
+}

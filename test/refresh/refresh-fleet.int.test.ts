@@ -9,7 +9,7 @@ import {
   type RefreshExpiringTokensInput,
   type RefreshExpiringTokensResult,
 } from '../../workflows/shared';
-import { insertUser, seedConnectedAccount, type ConnectedAccount } from '../helpers/accounts';
+import { causeTrouble, insertUser, seedConnectedAccount, type ConnectedAccount } from '../helpers/accounts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { workflowHistoryText } from '../helpers/history-text';
 import { startDevServerWorker, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
@@ -88,15 +88,7 @@ describe('token refresh fleet run on the dev server, PostgreSQL and the simulato
       for (const [kind, count] of PLAN[platform]) {
         for (let i = 0; i < count; i++) {
           const account = await seedConnectedAccount(stack, owner, platform, seedTimes(platform, kind, now));
-          if (kind === 'revoked') {
-            stack.simulator.control.invalidateTokens(
-              platform,
-              account.externalId,
-              platform === 'instagram' ? 'password_changed' : 'revoked',
-            );
-          }
-          if (kind === 'flaky')
-            stack.simulator.control.failNextCalls(platform, account.externalId, 2, { failure: 'transient' });
+          if (kind === 'revoked' || kind === 'flaky') causeTrouble(stack.simulator, account, kind);
           seeded.push({ ...account, kind });
         }
       }

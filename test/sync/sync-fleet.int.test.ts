@@ -10,7 +10,7 @@ import {
   type SyncAllAccountsInput,
   type SyncAllAccountsResult,
 } from '../../workflows/shared';
-import { insertUser, seedConnectedAccount, type ConnectedAccount } from '../helpers/accounts';
+import { causeTrouble, insertUser, seedConnectedAccount, type ConnectedAccount } from '../helpers/accounts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { workflowHistoryText } from '../helpers/history-text';
 import { startDevServerWorker, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
@@ -62,14 +62,7 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
           postCount: i % 3 === 0 ? 12 : 40,
           lastSyncedAt: kind === 'recent' ? recentlySyncedAt : null,
         });
-        if (kind === 'revoked')
-          stack.simulator.control.invalidateTokens(
-            platform,
-            account.externalId,
-            platform === 'instagram' ? 'password_changed' : 'revoked',
-          );
-        if (kind === 'flaky')
-          stack.simulator.control.failNextCalls(platform, account.externalId, 2, { failure: 'transient' });
+        if (kind === 'revoked' || kind === 'flaky') causeTrouble(stack.simulator, account, kind);
         seeded.push({ ...account, kind });
       }
     }
