@@ -42,6 +42,21 @@ export interface HttpResponse {
   text: string;
 }
 
+/** A platform call with every secret it carries (token, app secret, code): none may leak through a message. */
+export interface PlatformCall extends HttpCall {
+  secrets: readonly string[];
+}
+
+/** What an error built from a platform's answer needs to know about the call and the answer. */
+export interface AnswerContext {
+  endpoint: string;
+  httpStatus: number;
+  requestId: string | null;
+  retryAfterMs: number | null;
+  /** Tokens, secrets and codes of this call: cut out of any quoted platform message. */
+  secrets: readonly string[];
+}
+
 export function createTransport(platform: Platform, timeoutMs: number, deps: PlatformClientDeps): Transport {
   return {
     platform,
@@ -151,6 +166,33 @@ export function malformedError(
     requestId,
     message: detail,
   });
+}
+
+export function answerContext(
+  call: PlatformCall,
+  response: HttpResponse,
+  requestId: string | null,
+  now: Date,
+): AnswerContext {
+  return {
+    endpoint: call.endpoint,
+    httpStatus: response.status,
+    requestId,
+    retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after'), now),
+    secrets: call.secrets,
+  };
+}
+
+/** The body of an answer that is not an error: JSON of the schema's shape, else a malformed-answer error. */
+export function parseSuccessBody<T extends z.ZodType>(
+  platform: Platform,
+  endpoint: string,
+  schema: T,
+  body: unknown,
+  requestId: string | null,
+): z.output<T> {
+  if (body === undefined) throw malformedError(platform, endpoint, 'response body is not JSON', requestId);
+  return parseWithSchema(platform, endpoint, schema, body, requestId);
 }
 
 /** Status-only classification, for bodies that carry no platform error code. */

@@ -1,5 +1,5 @@
 import type { PlatformError, PlatformErrorKind } from '../errors';
-import { kindFromHttpStatus, platformError, scrubSecrets } from '../http';
+import { kindFromHttpStatus, platformError, scrubSecrets, type AnswerContext } from '../http';
 import type { PlatformUsage } from '../types';
 import { graphErrorSchema, oauthHostErrorSchema } from './schemas';
 
@@ -62,14 +62,8 @@ export function classifyMetaError(info: MetaErrorInfo, httpStatus: number): Plat
   return httpStatus >= 500 ? 'transient' : 'invalid_request';
 }
 
-export interface InstagramErrorContext {
-  endpoint: string;
-  httpStatus: number;
-  requestId: string | null;
+export interface InstagramErrorContext extends AnswerContext {
   usage: PlatformUsage | null;
-  retryAfterMs: number | null;
-  /** Tokens, secrets and codes of this call: cut out of any quoted platform message. */
-  secrets: readonly string[];
 }
 
 export function instagramError(info: MetaErrorInfo | null, ctx: InstagramErrorContext): PlatformError {

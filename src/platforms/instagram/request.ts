@@ -1,12 +1,11 @@
 import type { z } from 'zod';
 import {
+  answerContext,
   logFailures,
-  malformedError,
   parseJsonLosslessly,
-  parseRetryAfterMs,
-  parseWithSchema,
+  parseSuccessBody,
   send,
-  type HttpCall,
+  type PlatformCall,
   type Transport,
 } from '../http';
 import type { PlatformUsage } from '../types';
@@ -19,11 +18,6 @@ export interface InstagramReply<T> {
   requestId: string | null;
 }
 
-export interface InstagramCall extends HttpCall {
-  /** Every secret the call carries (token, app secret, code), so none can leak through a quoted message. */
-  secrets: readonly string[];
-}
-
 /**
  * One Graph or OAuth call: send, read usage headers, detect Meta's error envelopes (whatever the HTTP
  * status), then validate the success body with `schema`.
@@ -31,7 +25,7 @@ export interface InstagramCall extends HttpCall {
 export async function callInstagram<T extends z.ZodType>(
   transport: Transport,
   now: () => Date,
-  call: InstagramCall,
+  call: PlatformCall,
   schema: T,
 ): Promise<InstagramReply<z.output<T>>> {
   return logFailures(transport, async () => {
@@ -41,17 +35,9 @@ export async function callInstagram<T extends z.ZodType>(
     const metaError = readMetaError(body);
     const requestId = metaError?.fbtraceId ?? response.headers.get('x-fb-trace-id');
     if (metaError || response.status >= 400) {
-      throw instagramError(metaError, {
-        endpoint: call.endpoint,
-        httpStatus: response.status,
-        requestId,
-        usage,
-        retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after'), now()),
-        secrets: call.secrets,
-      });
+      throw instagramError(metaError, { ...answerContext(call, response, requestId, now()), usage });
     }
-    if (body === undefined)
-      throw malformedError('instagram', call.endpoint, 'response body is not JSON', requestId);
-    return { value: parseWithSchema('instagram', call.endpoint, schema, body, requestId), usage, requestId };
+    const value = parseSuccessBody('instagram', call.endpoint, schema, body, requestId);
+    return { value, usage, requestId };
   });
 }

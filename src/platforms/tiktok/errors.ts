@@ -1,5 +1,5 @@
 import type { PlatformError, PlatformErrorKind } from '../errors';
-import { kindFromHttpStatus, platformError, scrubSecrets } from '../http';
+import { kindFromHttpStatus, platformError, scrubSecrets, type AnswerContext } from '../http';
 
 /** https://developers.tiktok.com/doc/tiktok-api-v2-error-handling (contract 2.7) */
 const API_ERROR_KINDS: Record<string, PlatformErrorKind> = {
@@ -30,19 +30,11 @@ const OAUTH_ERROR_KINDS: Record<string, PlatformErrorKind> = {
 /** 600 requests per endpoint per sliding minute (contract 2.8) and no Retry-After: one window frees it all. */
 export const DEFAULT_RATE_LIMIT_DELAY_MS = 60_000;
 
-export interface TikTokErrorContext {
-  endpoint: string;
-  httpStatus: number;
-  requestId: string | null;
-  retryAfterMs: number | null;
-  secrets: readonly string[];
-}
-
 export function tiktokError(
   family: 'api' | 'oauth',
   platformCode: string | null,
   platformMessage: string,
-  ctx: TikTokErrorContext,
+  ctx: AnswerContext,
 ): PlatformError {
   const table = family === 'api' ? API_ERROR_KINDS : OAUTH_ERROR_KINDS;
   const known = platformCode ? table[platformCode] : undefined;

@@ -1,13 +1,12 @@
 import type { z } from 'zod';
 import {
+  answerContext,
   logFailures,
-  malformedError,
   parseJsonLosslessly,
-  parseRetryAfterMs,
-  parseWithSchema,
+  parseSuccessBody,
   send,
-  type HttpCall,
   type HttpResponse,
+  type PlatformCall,
   type Transport,
 } from '../http';
 import type { PlatformResult } from '../types';
@@ -19,10 +18,6 @@ import {
   type TikTokTokenResponse,
 } from './schemas';
 
-export interface TikTokCall extends HttpCall {
-  secrets: readonly string[];
-}
-
 /**
  * A Display API call. `error.code` is checked on every answer, HTTP 200 included: integrators see error
  * bodies under 200 (contract 2.7).
@@ -30,7 +25,7 @@ export interface TikTokCall extends HttpCall {
 export async function callTikTokApi<T extends z.ZodType>(
   transport: Transport,
   now: () => Date,
-  call: TikTokCall,
+  call: PlatformCall,
   schema: T,
 ): Promise<PlatformResult<z.output<T>>> {
   return logFailures(transport, async () => {
@@ -40,17 +35,12 @@ export async function callTikTokApi<T extends z.ZodType>(
     const requestId = (envelope.success ? envelope.data.error.log_id : undefined) ?? logIdHeader(response);
     if (envelope.success && envelope.data.error.code !== 'ok') {
       const { code, message } = envelope.data.error;
-      throw tiktokError('api', code, message, errorContext(call, response, requestId, now));
+      throw tiktokError('api', code, message, answerContext(call, response, requestId, now()));
     }
     if (response.status >= 400)
-      throw tiktokError('api', null, '', errorContext(call, response, requestId, now));
-    if (body === undefined)
-      throw malformedError('tiktok', call.endpoint, 'response body is not JSON', requestId);
-    return {
-      value: parseWithSchema('tiktok', call.endpoint, schema, body, requestId),
-      usage: null,
-      requestId,
-    };
+      throw tiktokError('api', null, '', answerContext(call, response, requestId, now()));
+    const value = parseSuccessBody('tiktok', call.endpoint, schema, body, requestId);
+    return { value, usage: null, requestId };
   });
 }
 
@@ -58,7 +48,7 @@ export async function callTikTokApi<T extends z.ZodType>(
 export async function callTikTokOauth(
   transport: Transport,
   now: () => Date,
-  call: TikTokCall,
+  call: PlatformCall,
 ): Promise<PlatformResult<TikTokTokenResponse>> {
   return logFailures(transport, async () => {
     const response = await send(transport, call);
@@ -68,28 +58,16 @@ export async function callTikTokOauth(
     const hasToken = typeof (body as { access_token?: unknown } | undefined)?.access_token === 'string';
     if (!hasToken && oauthError.success) {
       const { error, error_description } = oauthError.data;
-      throw tiktokError('oauth', error, error_description, errorContext(call, response, requestId, now));
+      throw tiktokError('oauth', error, error_description, answerContext(call, response, requestId, now()));
     }
     if (!hasToken && response.status >= 400) {
-      throw tiktokError('oauth', null, '', errorContext(call, response, requestId, now));
+      throw tiktokError('oauth', null, '', answerContext(call, response, requestId, now()));
     }
-    if (body === undefined)
-      throw malformedError('tiktok', call.endpoint, 'response body is not JSON', requestId);
-    const value = parseWithSchema('tiktok', call.endpoint, tokenResponseSchema, body, requestId);
+    const value = parseSuccessBody('tiktok', call.endpoint, tokenResponseSchema, body, requestId);
     return { value, usage: null, requestId };
   });
 }
 
 function logIdHeader(response: HttpResponse): string | null {
   return response.headers.get('x-tt-logid');
-}
-
-function errorContext(call: TikTokCall, response: HttpResponse, requestId: string | null, now: () => Date) {
-  return {
-    endpoint: call.endpoint,
-    httpStatus: response.status,
-    requestId,
-    retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after'), now()),
-    secrets: call.secrets,
-  };
 }
