@@ -1,22 +1,11 @@
-import {
-  WorkflowFailedError,
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
-import {
-  ApplicationFailure,
-  TemporalFailure,
-  WorkflowIdConflictPolicy,
-  type SearchAttributePair,
-} from '@temporalio/common';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, type SearchAttributePair } from '@temporalio/common';
 import {
   ACCOUNT_ID_SEARCH_ATTRIBUTE,
   makeRefreshExpiringTokensWorkflowId,
   makeSyncAccountWorkflowId,
   makeSyncAllAccountsWorkflowId,
   PLATFORM_SEARCH_ATTRIBUTE,
-  progressQuery,
   TRIGGERED_BY_SEARCH_ATTRIBUTE,
   type Platform,
   type RefreshExpiringTokensInput,
@@ -24,6 +13,7 @@ import {
   type SyncAllAccountsInput,
   type TriggeredBy,
 } from '../../workflows/shared';
+import { readOutcome, type WorkflowOutcome } from './workflow-outcome';
 
 /** Workflow type names as the worker registers them (exported from workflows/index.ts). */
 export const WORKFLOW_TYPES = {
@@ -33,8 +23,6 @@ export const WORKFLOW_TYPES = {
   refreshAccountToken: 'refreshAccountTokenWorkflow',
 } as const;
 
-/** A progress query waits for a worker; an API answer must not (the status is still useful without it). */
-const PROGRESS_QUERY_TIMEOUT_MS = 2000;
 /** On-demand fleet runs share one id: a second request while one runs gets the running one back. */
 const ON_DEMAND_RUN_KEY = 'on-demand';
 
@@ -44,33 +32,23 @@ export interface StartedWorkflow {
   type: string;
 }
 
-export interface WorkflowError {
-  code: string;
-  message: string;
-}
-
-export interface WorkflowStatusView {
+/** What every view of one run shows. */
+interface RunBasics {
   workflowId: string;
   runId: string;
   type: string;
   status: string;
   startedAt: string;
   closedAt: string | null;
+}
+
+export interface WorkflowStatusView extends RunBasics, WorkflowOutcome {
   accountId: string | null;
   platform: string | null;
   triggeredBy: string | null;
-  progress: unknown;
-  result: unknown;
-  error: WorkflowError | null;
 }
 
-export interface RunSummary {
-  workflowId: string;
-  runId: string;
-  type: string;
-  status: string;
-  startedAt: string;
-  closedAt: string | null;
+export interface RunSummary extends RunBasics {
   durationMs: number | null;
 }
 
@@ -138,16 +116,10 @@ export function createWorkflowClient({ client, taskQueue }: { client: Client; ta
         if (error instanceof WorkflowNotFoundError) return null;
         throw error;
       }
-      const status = description.status.name;
       const attributes = description.typedSearchAttributes;
-      const outcome = await readOutcome(client, handle, status);
+      const outcome = await readOutcome(client, handle, description.status.name);
       return {
-        workflowId: description.workflowId,
-        runId: description.runId,
-        type: description.type,
-        status,
-        startedAt: description.startTime.toISOString(),
-        closedAt: description.closeTime?.toISOString() ?? null,
+        ...runBasics(description),
         accountId: attributes.get(ACCOUNT_ID_SEARCH_ATTRIBUTE) ?? null,
         platform: attributes.get(PLATFORM_SEARCH_ATTRIBUTE) ?? null,
         triggeredBy: attributes.get(TRIGGERED_BY_SEARCH_ATTRIBUTE) ?? null,
@@ -161,12 +133,7 @@ export function createWorkflowClient({ client, taskQueue }: { client: Client; ta
       for await (const info of client.workflow.list({ query: `WorkflowType = '${type}'`, pageSize: limit })) {
         const closedAt = info.closeTime ?? null;
         runs.push({
-          workflowId: info.workflowId,
-          runId: info.runId,
-          type: info.type,
-          status: info.status.name,
-          startedAt: info.startTime.toISOString(),
-          closedAt: closedAt?.toISOString() ?? null,
+          ...runBasics(info),
           durationMs: closedAt ? closedAt.getTime() - info.startTime.getTime() : null,
         });
         if (runs.length >= limit) break;
@@ -186,57 +153,18 @@ function fleetAttributes(input: { triggeredBy?: TriggeredBy; platform?: Platform
   return pairs;
 }
 
-type Outcome = Pick<WorkflowStatusView, 'progress' | 'result' | 'error'>;
+type RunInfo = Pick<
+  WorkflowExecutionInfo,
+  'workflowId' | 'runId' | 'type' | 'status' | 'startTime' | 'closeTime'
+>;
 
-async function readOutcome(client: Client, handle: WorkflowHandle, status: string): Promise<Outcome> {
-  if (status === 'RUNNING')
-    return { progress: await queryProgress(client, handle), result: null, error: null };
-  if (status === 'COMPLETED') return { progress: null, result: await handle.result(), error: null };
-  if (status === 'FAILED') return { progress: null, result: null, error: await readFailure(handle) };
-  return { progress: null, result: null, error: CLOSED_WITHOUT_RESULT[status] ?? null };
-}
-
-const CLOSED_WITHOUT_RESULT: Record<string, WorkflowError> = {
-  TERMINATED: { code: 'WORKFLOW_TERMINATED', message: 'The workflow was terminated by an operator.' },
-  CANCELLED: { code: 'WORKFLOW_CANCELLED', message: 'The workflow was cancelled.' },
-  TIMED_OUT: { code: 'WORKFLOW_TIMED_OUT', message: 'The workflow timed out.' },
-};
-
-async function queryProgress(client: Client, handle: WorkflowHandle): Promise<unknown> {
-  try {
-    return await client.connection.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () =>
-      handle.query(progressQuery),
-    );
-  } catch {
-    return null; // no worker answered in time, or the workflow closed meanwhile: the status still stands
-  }
-}
-
-/**
- * Code + message of the failure's root application failure. Workflows and activities build these messages
- * from ids and platform codes only (never tokens), so they are safe to show; anything else gets a generic one.
- */
-async function readFailure(handle: WorkflowHandle): Promise<WorkflowError> {
-  try {
-    await handle.result();
-  } catch (error) {
-    if (error instanceof WorkflowFailedError) {
-      const root = rootFailure(error.cause);
-      if (root instanceof ApplicationFailure)
-        return { code: root.type ?? 'WORKFLOW_FAILED', message: root.message.slice(0, 300) };
-    }
-  }
-  return { code: 'WORKFLOW_FAILED', message: 'The workflow failed.' };
-}
-
-function rootFailure(error: Error | undefined): Error | undefined {
-  let current = error;
-  while (
-    current instanceof TemporalFailure &&
-    current.cause instanceof Error &&
-    !(current instanceof ApplicationFailure)
-  ) {
-    current = current.cause;
-  }
-  return current;
+function runBasics(info: RunInfo): RunBasics {
+  return {
+    workflowId: info.workflowId,
+    runId: info.runId,
+    type: info.type,
+    status: info.status.name,
+    startedAt: info.startTime.toISOString(),
+    closedAt: info.closeTime?.toISOString() ?? null,
+  };
 }
