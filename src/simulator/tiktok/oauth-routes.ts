@@ -44,7 +44,8 @@ export function grantOf(req: SimRequest): 'authorization_code' | 'refresh_token'
   return grant === 'authorization_code' || grant === 'refresh_token' ? grant : null;
 }
 
-function issueTokens(state: SimState, req: SimRequest): SimReply {
+/** The form of a POST by our registered app (client key + secret), or the OAuth error that answers it. */
+function readAppForm(state: SimState, req: SimRequest): URLSearchParams | SimReply {
   const form = readTokenForm(req);
   if (req.method !== 'POST' || !form)
     return oauthError(state, 'invalid_request', 'The request parameters are malformed.');
@@ -52,6 +53,12 @@ function issueTokens(state: SimState, req: SimRequest): SimReply {
   if (form.get('client_key') !== app.clientKey || form.get('client_secret') !== app.clientSecret) {
     return oauthError(state, 'invalid_client', 'Client key or secret is incorrect.');
   }
+  return form;
+}
+
+function issueTokens(state: SimState, req: SimRequest): SimReply {
+  const form = readAppForm(state, req);
+  if (!(form instanceof URLSearchParams)) return form;
   const grant = form.get('grant_type');
   if (!grant) return oauthError(state, 'invalid_request', 'grant_type is required.');
   if (grant === 'authorization_code') return redeemCode(state, form);
@@ -148,13 +155,8 @@ export function revokeRoute(state: SimState): SimRoute {
     identify: (req) =>
       state.tiktokTokens.findAccess(readTokenForm(req)?.get('token') ?? null)?.account ?? null,
     handle: (req) => {
-      const form = readTokenForm(req);
-      if (req.method !== 'POST' || !form)
-        return oauthError(state, 'invalid_request', 'The request parameters are malformed.');
-      const app = state.settings.apps.tiktok;
-      if (form.get('client_key') !== app.clientKey || form.get('client_secret') !== app.clientSecret) {
-        return oauthError(state, 'invalid_client', 'Client key or secret is incorrect.');
-      }
+      const form = readAppForm(state, req);
+      if (!(form instanceof URLSearchParams)) return form;
       const token = state.tiktokTokens.findAccess(form.get('token'));
       if (!token) return oauthError(state, 'invalid_request', 'The token is invalid.');
       state.tiktokTokens.revokeAccount(token.account, state.settings.tiktok.revokeKillsRefreshToken);
