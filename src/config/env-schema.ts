@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the service reads, with its validation and default. src/config.ts parses the
+ * environment with it and maps the result onto Config (./types.ts); nothing here reads process.env.
+ */
+
+const hex64 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)');
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+const url = z.url();
+const cron = z
+  .string()
+  .trim()
+  .regex(/^(\S+\s+){4}\S+$/, 'must be a 5-field cron expression, e.g. "0 2 * * *"');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** "<max>/<window>" with the window in s, m, h or d, e.g. "100/15m". */
+const rateLimitPolicy = z
+  .string()
+  .regex(/^\d+\/\d+[smhd]$/, 'must look like "<max>/<window>", e.g. "100/15m"')
+  .transform((value) => {
+    const [max, window] = value.split('/');
+    const unitSeconds = { s: 1, m: 60, h: 3600, d: 86400 }[window.slice(-1) as 's' | 'm' | 'h' | 'd'];
+    return { max: Number(max), windowSeconds: Number(window.slice(0, -1)) * unitSeconds };
+  });
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('.data'),
+
+  DATABASE_URL: url.default('postgresql://postgres@127.0.0.1:5432/socialsync'),
+  REDIS_URL: url.default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default('socialsync:'),
+
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('socialsync'),
+
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: optionalString,
+  TRUST_PROXY: z.string().default('false'),
+  MAX_BODY_BYTES: positiveInt.default(100 * 1024),
+  API_SHUTDOWN_GRACE_SECONDS: positiveInt.default(10),
+
+  ENCRYPTION_KEY: hex64,
+  ENCRYPTION_PREVIOUS_KEYS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(hex64)),
+  ENCRYPTION_IV: optionalString,
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  JWT_TTL_SECONDS: positiveInt.default(3600),
+  CRON_JOB_SECRET: z.string().min(16, 'must be at least 16 characters'),
+
+  INSTAGRAM_APP_ID: z.string().min(1),
+  INSTAGRAM_APP_SECRET: z.string().min(1),
+  INSTAGRAM_REDIRECT_URI: url,
+  INSTAGRAM_GRAPH_URL: url.default('https://graph.instagram.com'),
+  INSTAGRAM_OAUTH_URL: url.default('https://api.instagram.com'),
+  INSTAGRAM_AUTHORIZE_URL: url.default('https://www.instagram.com/oauth/authorize'),
+  INSTAGRAM_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/)
+    .default('v25.0'),
+  TIKTOK_CLIENT_KEY: z.string().min(1),
+  TIKTOK_CLIENT_SECRET: z.string().min(1),
+  TIKTOK_REDIRECT_URI: url,
+  TIKTOK_API_URL: url.default('https://open.tiktokapis.com'),
+  TIKTOK_AUTHORIZE_URL: url.default('https://www.tiktok.com/v2/auth/authorize/'),
+  PLATFORM_TIMEOUT_MS: positiveInt.default(10_000),
+
+  SCHEDULE_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine(isValidTimeZone, 'must be an IANA time zone, e.g. "UTC" or "Europe/Paris"'),
+  TOKEN_REFRESH_CRON: cron.default('0 2 * * *'),
+  DATA_SYNC_CRON: cron.default('0 3 * * *'),
+  SCHEDULE_CATCHUP_WINDOW_MINUTES: positiveInt.default(60),
+
+  REFRESH_WINDOW_DAYS: positiveInt.default(7),
+  REFRESH_CONCURRENCY: positiveInt.default(10),
+  REFRESH_JIT_MARGIN_MINUTES: positiveInt.default(10),
+  REFRESH_WARN_DAYS: positiveInt.default(7),
+  REFRESH_SPACING_MS: nonNegativeInt.default(100),
+
+  SYNC_MIN_AGE_HOURS: z.coerce.number().min(0).default(12),
+  SYNC_POSTS_LIMIT: positiveInt.max(100).default(25),
+  SYNC_CONCURRENCY: positiveInt.default(50),
+  SYNC_MIN_SPACING_MS: nonNegativeInt.default(0),
+  TIKTOK_REQUESTS_PER_MINUTE: positiveInt.default(600),
+  INSTAGRAM_REQUESTS_PER_MINUTE: nonNegativeInt.default(0),
+  INSTAGRAM_USAGE_SLOWDOWN_PERCENT: z.coerce.number().min(1).max(100).default(90),
+
+  NOTIFY_WEBHOOK_URL: optionalString.pipe(url.optional()),
+  NOTIFY_WEBHOOK_SECRET: optionalString,
+  SMTP_URL: optionalString,
+  MAIL_FROM: z.string().default('socialsync <no-reply@socialsync.local>'),
+  MAIL_OUTBOX_FILE: optionalString,
+
+  RATE_LIMIT_GENERAL: rateLimitPolicy.default({ max: 100, windowSeconds: 900 }),
+  RATE_LIMIT_AUTH: rateLimitPolicy.default({ max: 5, windowSeconds: 900 }),
+  RATE_LIMIT_SOCIAL: rateLimitPolicy.default({ max: 10, windowSeconds: 900 }),
+  RATE_LIMIT_UPLOAD: rateLimitPolicy.default({ max: 20, windowSeconds: 3600 }),
+  RATE_LIMIT_CHAT: rateLimitPolicy.default({ max: 100, windowSeconds: 300 }),
+  RATE_LIMIT_CONNECTION: rateLimitPolicy.default({ max: 50, windowSeconds: 86400 }),
+  RATE_LIMIT_REDIS_TIMEOUT_MS: positiveInt.default(100),
+  RATE_LIMIT_MEMORY_FALLBACK: booleanFlag,
+
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  WORKER_SHUTDOWN_GRACE_SECONDS: positiveInt.default(30),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.default(40),
+});
+
+function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type Env = z.output<typeof envSchema>;
