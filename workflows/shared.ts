@@ -19,7 +19,10 @@ export type TriggeredBy = 'schedule' | 'api' | 'admin' | 'cli';
 
 export const ACCOUNT_ID_SEARCH_ATTRIBUTE = defineSearchAttributeKey('AccountId', SearchAttributeType.KEYWORD);
 export const PLATFORM_SEARCH_ATTRIBUTE = defineSearchAttributeKey('Platform', SearchAttributeType.KEYWORD);
-export const TRIGGERED_BY_SEARCH_ATTRIBUTE = defineSearchAttributeKey('TriggeredBy', SearchAttributeType.KEYWORD);
+export const TRIGGERED_BY_SEARCH_ATTRIBUTE = defineSearchAttributeKey(
+  'TriggeredBy',
+  SearchAttributeType.KEYWORD,
+);
 
 // Workflow ids come only from these functions: one place decides what "the same work" means.
 export function makeSyncAccountWorkflowId(accountId: string): string {
@@ -42,227 +45,9 @@ export function makeRefreshExpiringTokensWorkflowId(runKey?: string): string {
 /** Every long-running socialsync workflow answers this query with its own progress type. */
 export const progressQuery = defineQuery<unknown>('progress');
 
-// ---------------------------------------------------------------------------------------------------------
-// Data sync (issue 5): payloads of syncAccountWorkflow and syncAllAccountsWorkflow. Ids and counters only.
-// ---------------------------------------------------------------------------------------------------------
-
-export interface SyncAccountInput {
-  accountId: string;
-  triggeredBy?: TriggeredBy;
-}
-
-/**
- * syncAccountWorkflow completes with synced, skipped or reauth_required; a `failed` sync fails the workflow
- * with an ApplicationFailure of type SYNC_ACCOUNT_FAILED_TYPE whose details[0] is this result (errorCode
- * included). The fleet counts `failed` per account in its own result.
- */
-export type SyncAccountOutcome = 'synced' | 'skipped' | 'reauth_required' | 'failed';
-
-export const SYNC_ACCOUNT_FAILED_TYPE = 'SyncAccountFailed';
-
-export interface SyncAccountResult {
-  accountId: string;
-  outcome: SyncAccountOutcome;
-  platform?: Platform;
-  postsSynced?: number;
-  followers?: number;
-  /** Percent, see README "Engagement rate". */
-  engagementRate?: number;
-  /** Why a sync was skipped: `not_active`, `recently_synced`, `sync_in_progress`, `not_found`. */
-  skippedReason?: string;
-  /** Stable code of the failure or of the re-authorisation cause, e.g. `TT_access_token_invalid`. */
-  errorCode?: string;
-}
-
-/** Progress of one account sync, answered by progressQuery on syncAccountWorkflow. */
-export interface SyncAccountProgress {
-  accountId: string;
-  stage: 'starting' | 'refreshing_token' | 'syncing' | 'waiting_for_budget' | 'notifying' | 'done';
-  rateLimitedUntil: string | null;
-  result: SyncAccountResult | null;
-}
-
-export interface SyncAllAccountsInput {
-  /** Accounts synced more recently than this are not due; default SYNC_MIN_AGE_HOURS (12). */
-  minAgeHours?: number;
-  /** Accounts synced at the same time; default SYNC_CONCURRENCY. */
-  concurrency?: number;
-  triggeredBy?: TriggeredBy;
-  /** Only this platform's accounts; default both. */
-  platform?: Platform;
-  /** Account ids read per page; default 200. */
-  pageSize?: number;
-  /** Accounts one run handles before it continues as new; default 1000 (history stays well under limits). */
-  maxAccountsPerRun?: number;
-  /** Accounts per first-attempt activity; default 5 (1 to 20). */
-  batchSize?: number;
-  /** Set by the workflow itself when it continues as new; never by callers. */
-  continuation?: SyncFleetContinuation;
-}
-
-export interface SyncFleetCounters {
-  /** Due accounts found so far (the total grows page by page). */
-  found: number;
-  done: number;
-  succeeded: number;
-  failed: number;
-  skipped: number;
-  /** Included in `done`; counted apart from `failed`: the owner has to act, not the operator. */
-  reauthRequired: number;
-}
-
-/** What a fleet run carries into its next run when it continues as new. */
-export interface SyncFleetContinuation {
-  startedAt: string;
-  /** Accounts last synced before this instant are due; fixed for the whole fleet run. */
-  dueBefore: string;
-  /** Last account id dispatched; the next run pages after it. */
-  cursor: string | null;
-  counters: SyncFleetCounters;
-  failures: SyncFleetFailure[];
-  /** Runs before this one. */
-  runsBefore: number;
-  /** Calls synced accounts really made, per platform: the next run paces on them from its start. */
-  pacingStats?: SyncFleetPacingStats;
-}
-
-export type SyncFleetPacingStats = Partial<Record<Platform, { accounts: number; profile: number; media: number }>>;
-
-export interface SyncFleetFailure {
-  accountId: string;
-  errorCode: string;
-}
-
-/** Answered by progressQuery on syncAllAccountsWorkflow. */
-export interface SyncFleetProgress extends SyncFleetCounters {
-  inFlight: number;
-  /** Dispatching waits for a spent budget or a platform's rate limit until then (ISO), else null. */
-  rateLimitedUntil: string | null;
-  startedAt: string;
-  platform: Platform | null;
-  /** Runs of this fleet sync so far (continue-as-new), this one included. */
-  runs: number;
-  /** Every due account has been found (the last page was read). */
-  allFound: boolean;
-}
-
-export interface SyncAllAccountsResult extends SyncFleetCounters {
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  /** Accounts done per second of wall time. */
-  accountsPerSecond: number;
-  runs: number;
-  /** The first failures (at most 50) with their error codes; all of them are retried by the next run. */
-  failures: SyncFleetFailure[];
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Token refresh (issue 4). Inputs and results carry ids, outcomes, error codes and ISO dates: never a token.
-
-/** What asked for a refresh; recorded on every TokenRefreshAttempt row. */
-export type RefreshTrigger = 'fleet' | 'jit' | 'api' | 'admin' | 'cli';
-
-export interface RefreshAccountTokenInput {
-  accountId: string;
-  trigger: RefreshTrigger;
-  /**
-   * Refresh only when the access token expires within this many minutes (checked again under the account's
-   * row lock, so a refresh that someone else just did is not repeated). Omitted: refresh now.
-   */
-  onlyIfExpiresWithinMinutes?: number;
-  /**
-   * ISO instant on the activities' clock: skip (`not_due`) an account refreshed at or after it. A fleet run
-   * passes its start so an account refreshed meanwhile (just in time by a sync) is not refreshed again.
-   */
-  notRefreshedSince?: string;
-}
-
-/**
- * - refreshed: new token stored. skipped: nothing to do by rule (Instagram token under 24 h old, account not
- *   active or gone). not_due: the token does not expire within the margin (maybe someone just refreshed it).
- * - reauth_required: the platform revoked access; the account is `reauth_required` and its owner notified.
- * - expired: the token actually expired; the account is `expired` and its owner notified.
- * - failed: retries exhausted (transient, rate limit, timeout); the account stays active, failures counted.
- */
-export type RefreshAccountOutcome = 'refreshed' | 'skipped' | 'not_due' | 'reauth_required' | 'expired' | 'failed';
-
-export interface RefreshAccountTokenResult {
-  accountId: string;
-  outcome: RefreshAccountOutcome;
-  /** Platform or internal error code (e.g. `TT_invalid_grant`, `HTTP_503`, `IG_TOO_YOUNG`). */
-  errorCode?: string;
-  /** ISO date of the access token's expiry after this call, when known. */
-  accessExpiresAt?: string;
-}
-
-export interface RefreshFleetCounters {
-  /** Accounts taken from the due list and handed to a refresh. */
-  considered: number;
-  refreshed: number;
-  skipped: number;
-  notDue: number;
-  reauthRequired: number;
-  expired: number;
-  failed: number;
-}
-
-/**
- * Where a fleet run is in the due list: the last account id handed out. Paging by id, not by expiry: a
- * refreshed TikTok token (2-24 h) is still inside a 7-day window, so an expiry keyset would meet it again.
- */
-export interface RefreshFleetCursor {
-  id: string;
-}
-
-/** What a fleet run carries across continue-as-new. Internal: callers start a run with `{}` or the options. */
-export interface RefreshFleetCarriedState {
-  startedAt: string;
-  /** Accounts whose access token expires before this instant are due; fixed for the whole run. */
-  cutoff: string;
-  /** The activities' clock when the run read its first page (see RefreshAccountTokenInput.notRefreshedSince). */
-  asOf: string;
-  cursor: RefreshFleetCursor | null;
-  counters: RefreshFleetCounters;
-  /** 1 for the first run, +1 per continue-as-new. */
-  run: number;
-}
-
-export interface RefreshExpiringTokensInput {
-  /** Default REFRESH_WINDOW_DAYS. */
-  windowDays?: number;
-  /** Accounts refreshed at once; default REFRESH_CONCURRENCY. */
-  concurrency?: number;
-  /** Durable timer between two dispatches, in ms; default REFRESH_SPACING_MS. */
-  spacingMs?: number;
-  /** Accounts fetched per page activity; default 100. */
-  pageSize?: number;
-  /** Continue-as-new after this many accounts (or sooner when Temporal suggests it); default 500. */
-  accountsPerRun?: number;
-  triggeredBy?: TriggeredBy;
-  /** Internal: set by continue-as-new. */
-  carried?: RefreshFleetCarriedState;
-}
-
-export interface RefreshFleetProgress extends RefreshFleetCounters {
-  inFlight: number;
-  startedAt: string;
-  cutoff: string | null;
-  run: number;
-  /** null until the run has read its settings (its first activity). */
-  windowDays: number | null;
-  concurrency: number | null;
-  done: boolean;
-}
-
-export interface RefreshExpiringTokensResult extends RefreshFleetCounters {
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  /** Runs of the workflow chain (1 + continue-as-new count). */
-  runs: number;
-  windowDays: number;
-}
+// Payloads of each area live in their own file; every caller imports them from here.
+export * from './sync-payloads';
+export * from './refresh-payloads';
 
 /** Error types of ApplicationFailures thrown by activities for platform errors (activities/platform-failure.ts). */
 export const PLATFORM_FAILURE_TYPES = {
@@ -273,7 +58,10 @@ export const PLATFORM_FAILURE_TYPES = {
   transient: 'PlatformTransient',
 } as const;
 /** The failures after which only the user can help (re-authorisation): never retried. */
-export const REAUTH_FAILURE_TYPES: readonly string[] = [PLATFORM_FAILURE_TYPES.auth_revoked, PLATFORM_FAILURE_TYPES.permission_missing];
+export const REAUTH_FAILURE_TYPES: readonly string[] = [
+  PLATFORM_FAILURE_TYPES.auth_revoked,
+  PLATFORM_FAILURE_TYPES.permission_missing,
+];
 /** A stored token that the current keys cannot decrypt: an operator problem, never retried, never blamed on the user. */
 export const TOKEN_UNREADABLE_FAILURE_TYPE = 'TokenUnreadable';
 
