@@ -13,8 +13,7 @@ import type {
 } from '../activities/sync';
 import type { PlatformFailureDetails } from '../activities/platform-failure';
 import type { Platform, SyncAccountProgress, SyncAccountResult } from './shared';
-import { notifyAccountReauthRequired } from './notify';
-import { refreshAccountTokenDurably } from './refresh-account';
+import { handleAuthRevoked, refreshBeforeSync, type TokenStepState } from './sync-account-token-steps';
 
 /**
  * One account's sync as a loop over the syncAccount activity, shared by syncAccountWorkflow (on demand) and
@@ -64,11 +63,8 @@ export interface AccountSyncOptions {
   onPlatformKnown?: (platform: Platform) => void;
 }
 
-interface LoopState {
-  platform: Platform | undefined;
-  skipTokenCheck: boolean;
-  forcedRefreshDone: boolean;
-}
+/** The loop keeps no state beyond what it shares with the token steps. */
+type LoopState = TokenStepState;
 
 export async function syncOneAccount(options: AccountSyncOptions): Promise<SyncAccountResult> {
   const state: LoopState = { platform: options.platform, skipTokenCheck: false, forcedRefreshDone: false };
@@ -193,60 +189,6 @@ async function handleRateLimited(
   }
   await waitFor(options, result.waitMs);
   return null;
-}
-
-async function refreshBeforeSync(
-  options: AccountSyncOptions,
-  state: LoopState,
-  marginMinutes: number,
-): Promise<SyncAccountResult | null> {
-  options.onStage?.('refreshing_token', null);
-  const refresh = await refreshAccountTokenDurably({
-    accountId: options.accountId,
-    trigger: 'jit',
-    onlyIfExpiresWithinMinutes: marginMinutes,
-  });
-  if (refresh.outcome === 'reauth_required' || refresh.outcome === 'expired') {
-    return {
-      accountId: options.accountId,
-      platform: state.platform,
-      outcome: 'reauth_required',
-      errorCode: refresh.errorCode,
-    };
-  }
-  // Refreshed, not due (someone just did it), or failed while the token still lives a few minutes: sync now.
-  state.skipTokenCheck = true;
-  return null;
-}
-
-/**
- * TikTok access tokens live hours and can die early: one forced refresh through the serialized refresh path,
- * then the sync again; still refused (or Instagram, whose token cannot be refreshed once invalid) ->
- * reauth_required and the owner notified, through the refresh issue's path.
- */
-async function handleAuthRevoked(
-  options: AccountSyncOptions,
-  state: LoopState,
-  platform: Platform,
-  errorCode: string,
-): Promise<SyncAccountResult | null> {
-  const { accountId } = options;
-  if (platform === 'tiktok' && !state.forcedRefreshDone && errorCode !== 'TOKEN_MISSING') {
-    state.forcedRefreshDone = true;
-    options.onStage?.('refreshing_token', null);
-    const refresh = await refreshAccountTokenDurably({ accountId, trigger: 'jit' });
-    if (refresh.outcome === 'refreshed') {
-      state.skipTokenCheck = true;
-      return null;
-    }
-    if (refresh.outcome === 'reauth_required' || refresh.outcome === 'expired')
-      return { accountId, platform, outcome: 'reauth_required', errorCode: refresh.errorCode ?? errorCode };
-    if (refresh.outcome === 'failed')
-      return { accountId, platform, outcome: 'failed', errorCode: refresh.errorCode ?? errorCode };
-  }
-  options.onStage?.('notifying', null);
-  await notifyAccountReauthRequired(accountId, errorCode);
-  return { accountId, platform, outcome: 'reauth_required', errorCode };
 }
 
 async function waitFor(options: AccountSyncOptions, ms: number): Promise<void> {
