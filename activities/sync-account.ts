@@ -1,25 +1,14 @@
-import { Context } from '@temporalio/activity';
 import { expectedMediaCalls, SYNC_ENDPOINTS, type PacingSettings } from '../src/pacing/plan';
 import type { SyncBudget } from '../src/pacing/redis-budget';
 import { isPlatformError, type PlatformError } from '../src/platforms/errors';
-import { toActivityFailure, type PlatformFailureDetails } from './platform-failure';
+import { toActivityFailure } from './platform-failure';
 import type { Platform, PlatformClient, PlatformUsage, Profile } from '../src/platforms/types';
 import type { AccountLease } from '../src/sync/account-lease';
 import { computeEngagementRate } from '../src/sync/engagement';
 import { loadAccountForSync, persistAccountSync, type AccountSyncRow } from '../src/sync/persist-sync';
 import type { ActivityDeps } from './index';
-import {
-  checkBeforeCalls,
-  metricLabels,
-  safeErrorName,
-} from './sync-account-rules';
-import type {
-  SyncAccountActivityInput,
-  SyncAccountActivityResult,
-  SyncAccountsBatchInput,
-  SyncAccountsBatchResult,
-  SyncBatchItemResult,
-} from './sync-types';
+import { checkBeforeCalls, metricLabels, safeErrorName } from './sync-account-rules';
+import type { SyncAccountActivityInput, SyncAccountActivityResult } from './sync-types';
 
 /** Longer than the activity's 2-minute start-to-close timeout, so a live attempt never loses its lease. */
 export const SYNC_LEASE_TTL_MS = 150_000;
@@ -47,54 +36,6 @@ export type AccountSyncer = (
   input: SyncAccountActivityInput,
   run: SyncRunContext,
 ) => Promise<SyncAccountActivityResult>;
-
-/** The Temporal activity: the account syncer in an activity context (lease owner = workflow + activity id). */
-export function createSyncAccountActivity(deps: SyncAccountDeps) {
-  const syncAccountOnce = createAccountSyncer(deps);
-  return async function syncAccount(input: SyncAccountActivityInput): Promise<SyncAccountActivityResult> {
-    const info = Context.current().info;
-    const workflowId = info.workflowExecution?.workflowId ?? 'standalone';
-    return syncAccountOnce(input, {
-      owner: `${workflowId}/${info.activityId}`,
-      workflowId,
-      heartbeat: (stage) => Context.current().heartbeat(stage),
-    });
-  };
-}
-
-/**
- * The fleet's batched first attempt: each account synced as by syncAccount, all at once (the fleet's
- * concurrency counts them), each with its own lease; failures become items instead of failing the batch.
- */
-export function createSyncAccountsActivity(deps: SyncAccountDeps) {
-  const syncAccountOnce = createAccountSyncer(deps);
-  return async function syncAccounts(input: SyncAccountsBatchInput): Promise<SyncAccountsBatchResult> {
-    const info = Context.current().info;
-    const workflowId = info.workflowExecution?.workflowId ?? 'standalone';
-    const heartbeat = (stage: string) => Context.current().heartbeat(stage);
-    const results = await Promise.all(
-      input.accounts.map((account) =>
-        syncAccountOnce(account, {
-          owner: `${workflowId}/${info.activityId}/${account.accountId}`,
-          workflowId,
-          heartbeat,
-        }).catch((error: unknown): SyncBatchItemResult => asErrorItem(account.accountId, error)),
-      ),
-    );
-    return { results };
-  };
-}
-
-function asErrorItem(accountId: string, error: unknown): SyncBatchItemResult {
-  const failure = error as { nonRetryable?: boolean; details?: unknown[]; name?: string };
-  const details = failure.details?.[0] as Partial<PlatformFailureDetails> | undefined;
-  return {
-    kind: 'error',
-    accountId,
-    errorCode: details?.code ?? failure.name ?? 'SYNC_FAILED',
-    retryable: !failure.nonRetryable,
-  };
-}
 
 /**
  * One account's sync: lease -> checks -> budget -> profile -> budget -> latest posts -> engagement -> one

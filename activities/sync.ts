@@ -2,7 +2,7 @@ import { pacingSettingsFromConfig, platformBudgetPlan, PLATFORM_WINDOW_MS } from
 import { createSyncBudget } from '../src/pacing/redis-budget';
 import { createAccountLease } from '../src/sync/account-lease';
 import type { ActivityDeps } from './index';
-import { createSyncAccountActivity, createSyncAccountsActivity } from './sync-account';
+import { createSyncAccountActivity, createSyncAccountsActivity } from './sync-account-activities';
 import type { DueAccount, ListAccountsDueInput, SyncSettings } from './sync-types';
 
 export * from './sync-types';
