@@ -26,7 +26,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = issue.path.join('.') || '(environment)';
-      const message = issue.code === 'invalid_type' && env[variable] === undefined ? 'is required' : issue.message;
+      const message =
+        issue.code === 'invalid_type' && env[variable] === undefined ? 'is required' : issue.message;
       return `${variable}: ${message}`;
     });
     throw new ConfigError(problems);
@@ -45,7 +46,11 @@ export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env): Conf
   if (!parsed.success)
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   const e = parsed.data;
-  return Object.freeze({ address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE });
+  return Object.freeze({
+    address: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+  });
 }
 
 function toConfig(e: Env): Config {
@@ -55,7 +60,11 @@ function toConfig(e: Env): Config {
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+    },
     http: {
       host: e.HOST,
       port: e.PORT,

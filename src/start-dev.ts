@@ -58,12 +58,21 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   const dataDir = path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data');
   const secrets = loadOrCreateDevSecrets(dataDir);
-  const env: NodeJS.ProcessEnv = { ...secrets.env, NODE_ENV: 'development', ...process.env, DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = {
+    ...secrets.env,
+    NODE_ENV: 'development',
+    ...process.env,
+    DATA_DIR: dataDir,
+  };
 
   const [postgres, redis] = await Promise.all([providePostgres(env, dataDir), provideRedis(env)]);
   stack.push({ name: 'PostgreSQL', stop: postgres.stop }, { name: 'Redis', stop: redis.stop });
   say(`PostgreSQL: ${postgres.source}`);
-  say(redis.url ? `Redis: ${redis.source}` : 'Redis: none answering; API limiters use an in-process store (single API process only)');
+  say(
+    redis.url
+      ? `Redis: ${redis.source}`
+      : 'Redis: none answering; API limiters use an in-process store (single API process only)',
+  );
 
   const temporal = await provideTemporal(env, dataDir);
   stack.push({ name: 'Temporal dev server', stop: temporal.stop });
@@ -102,7 +111,13 @@ async function main(): Promise<void> {
   const apiUrl = `http://127.0.0.1:${env.PORT}`;
   await waitFor('API', () => httpOk(`${apiUrl}/readyz`));
   process.stdout.write(
-    formatDevSummary({ apiUrl, uiUrl: temporal.uiUrl, temporalAddress: temporal.address, platforms: platforms.source, demo }),
+    formatDevSummary({
+      apiUrl,
+      uiUrl: temporal.uiUrl,
+      temporalAddress: temporal.address,
+      platforms: platforms.source,
+      demo,
+    }),
   );
 }
 
@@ -127,7 +142,6 @@ async function provideTemporal(env: NodeJS.ProcessEnv, dataDir: string) {
   return server;
 }
 
-
 async function runMigrations(env: NodeJS.ProcessEnv): Promise<void> {
   const migrate: ManagedProcess = startTsProcess('migrate', 'src/db/migrate.ts', env);
   if ((await migrate.exited) !== 0) throw new Error('database migration failed (see [migrate] lines above)');
@@ -142,7 +156,6 @@ function exitWhenAChildDies(children: ManagedProcess[]): void {
     });
   }
 }
-
 
 main().catch((error: unknown) => {
   say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -48,7 +48,9 @@ async function main(): Promise<void> {
     // After the worker exists (its bundle compiled): a schedule never fires into a queue nobody will poll.
     await ensureSchedules(client, config, logger);
     if (config.notifications.webhookUrl && !config.notifications.webhookSecret) {
-      logger.warn('NOTIFY_WEBHOOK_URL is set without NOTIFY_WEBHOOK_SECRET: notification webhooks are sent unsigned');
+      logger.warn(
+        'NOTIFY_WEBHOOK_URL is set without NOTIFY_WEBHOOK_SECRET: notification webhooks are sent unsigned',
+      );
     }
     const metricsServer = metricsEnabled
       ? await startMetricsServer({

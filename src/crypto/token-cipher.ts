@@ -47,7 +47,9 @@ export function createTokenCipher({ key, previousKeys = [] }: TokenCipherKeys): 
 
   const encrypt = (plaintext: string): string => {
     const nonce = randomBytes(NONCE_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', keys.get(currentKeyId)!, nonce, { authTagLength: TAG_BYTES });
+    const cipher = createCipheriv('aes-256-gcm', keys.get(currentKeyId)!, nonce, {
+      authTagLength: TAG_BYTES,
+    });
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [FORMAT_VERSION, currentKeyId, nonce, ciphertext, cipher.getAuthTag()]
       .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
@@ -77,7 +79,8 @@ export function createTokenCipher({ key, previousKeys = [] }: TokenCipherKeys): 
 }
 
 function toKeyBuffer(hexKey: string): Buffer {
-  if (!/^[0-9a-fA-F]{64}$/.test(hexKey)) throw new TokenCipherError('encryption keys must be 64 hex characters');
+  if (!/^[0-9a-fA-F]{64}$/.test(hexKey))
+    throw new TokenCipherError('encryption keys must be 64 hex characters');
   return Buffer.from(hexKey, 'hex');
 }
 
@@ -87,7 +90,12 @@ function parse(stored: string): { keyId: string; nonce: Buffer; ciphertext: Buff
     throw new TokenCipherError('value is not an encrypted token in a known format');
   }
   const [, keyId, nonce, ciphertext, tag] = parts;
-  const decoded = { keyId, nonce: fromBase64Url(nonce), ciphertext: fromBase64Url(ciphertext), tag: fromBase64Url(tag) };
+  const decoded = {
+    keyId,
+    nonce: fromBase64Url(nonce),
+    ciphertext: fromBase64Url(ciphertext),
+    tag: fromBase64Url(tag),
+  };
   if (decoded.nonce.length !== NONCE_BYTES || decoded.tag.length !== TAG_BYTES) {
     throw new TokenCipherError('value is not an encrypted token in a known format');
   }
@@ -95,6 +103,7 @@ function parse(stored: string): { keyId: string; nonce: Buffer; ciphertext: Buff
 }
 
 function fromBase64Url(part: string): Buffer {
-  if (!/^[A-Za-z0-9_-]*$/.test(part)) throw new TokenCipherError('value is not an encrypted token in a known format');
+  if (!/^[A-Za-z0-9_-]*$/.test(part))
+    throw new TokenCipherError('value is not an encrypted token in a known format');
   return Buffer.from(part, 'base64url');
 }

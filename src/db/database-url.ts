@@ -5,5 +5,8 @@ import { z } from 'zod';
  * (secrets and platform credentials) to be present. The default matches src/config.ts.
  */
 export function loadDatabaseUrl(env: NodeJS.ProcessEnv): string {
-  return z.url().default('postgresql://postgres@127.0.0.1:5432/socialsync').parse(env.DATABASE_URL || undefined);
+  return z
+    .url()
+    .default('postgresql://postgres@127.0.0.1:5432/socialsync')
+    .parse(env.DATABASE_URL || undefined);
 }

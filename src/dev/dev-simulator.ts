@@ -9,7 +9,12 @@ export interface DevPlatforms {
   stop(): Promise<void>;
 }
 
-const REAL_CREDENTIALS = ['INSTAGRAM_APP_ID', 'INSTAGRAM_APP_SECRET', 'TIKTOK_CLIENT_KEY', 'TIKTOK_CLIENT_SECRET'];
+const REAL_CREDENTIALS = [
+  'INSTAGRAM_APP_ID',
+  'INSTAGRAM_APP_SECRET',
+  'TIKTOK_CLIENT_KEY',
+  'TIKTOK_CLIENT_SECRET',
+];
 
 /**
  * With real Instagram and TikTok credentials in the environment the clients talk to the real hosts; without
@@ -17,7 +22,12 @@ const REAL_CREDENTIALS = ['INSTAGRAM_APP_ID', 'INSTAGRAM_APP_SECRET', 'TIKTOK_CL
  */
 export async function provideDevPlatforms(env: NodeJS.ProcessEnv): Promise<DevPlatforms> {
   if (REAL_CREDENTIALS.every((name) => env[name])) {
-    return { env: {}, simulator: null, source: 'real Instagram and TikTok (credentials set)', stop: async () => undefined };
+    return {
+      env: {},
+      simulator: null,
+      source: 'real Instagram and TikTok (credentials set)',
+      stop: async () => undefined,
+    };
   }
   const simulator = createSimulator({ seed: 42, accountsPerPlatform: Number(env.SIMULATOR_ACCOUNTS ?? 20) });
   const preferred = Number(env.SIMULATOR_PORT ?? 4100);
@@ -43,4 +53,3 @@ export async function provideDevPlatforms(env: NodeJS.ProcessEnv): Promise<DevPl
     stop: () => simulator.stop(),
   };
 }
-

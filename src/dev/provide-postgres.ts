@@ -18,7 +18,11 @@ export async function providePostgres(env: NodeJS.ProcessEnv, dataDir: string): 
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: 'DATABASE_URL', stop: async () => undefined };
   const localServer = `postgresql://postgres@127.0.0.1:${env.PGPORT || 5432}`;
   if (await answers(`${localServer}/postgres`)) {
-    return { url: `${localServer}/socialsync`, source: `local server on ${new URL(localServer).host}`, stop: async () => undefined };
+    return {
+      url: `${localServer}/socialsync`,
+      source: `local server on ${new URL(localServer).host}`,
+      stop: async () => undefined,
+    };
   }
   return startEmbeddedPostgres(path.join(dataDir, 'postgres'));
 }
@@ -38,9 +42,14 @@ async function answers(url: string): Promise<boolean> {
 
 async function startEmbeddedPostgres(databaseDir: string): Promise<ProvidedService> {
   const port = await findFreePort();
-  const child = startTsProcess('postgres', 'src/dev/embedded-postgres-process.ts', process.env, [databaseDir, String(port)]);
+  const child = startTsProcess('postgres', 'src/dev/embedded-postgres-process.ts', process.env, [
+    databaseDir,
+    String(port),
+  ]);
   const ready = await Promise.race([
-    new Promise<boolean>((resolve) => child.child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve(true))),
+    new Promise<boolean>((resolve) =>
+      child.child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve(true)),
+    ),
     child.exited.then(() => false),
   ]);
   if (!ready) {

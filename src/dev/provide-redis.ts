@@ -13,13 +13,19 @@ export interface ProvidedRedis {
 export async function provideRedis(env: NodeJS.ProcessEnv): Promise<ProvidedRedis> {
   if (env.REDIS_URL) return { url: env.REDIS_URL, source: 'REDIS_URL', stop: async () => undefined };
   const local = 'redis://127.0.0.1:6379';
-  if (await answers(local)) return { url: local, source: 'local server on 127.0.0.1:6379', stop: async () => undefined };
+  if (await answers(local))
+    return { url: local, source: 'local server on 127.0.0.1:6379', stop: async () => undefined };
   const spawned = await spawnRedisServer();
   return spawned ?? { url: null, source: 'none', stop: async () => undefined };
 }
 
 async function answers(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    retryStrategy: () => null,
+  });
   try {
     await redis.connect();
     return (await redis.ping()) === 'PONG';
@@ -32,10 +38,14 @@ async function answers(url: string): Promise<boolean> {
 
 async function spawnRedisServer(): Promise<ProvidedRedis | null> {
   const port = await findFreePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-    detached: true,
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+      detached: true,
+    },
+  );
   const failed = await new Promise<boolean>((resolve) => {
     child.once('error', () => resolve(true));
     setTimeout(() => resolve(false), 300);

@@ -39,14 +39,24 @@ export async function seedDemoData(input: {
       const [first] = input.simulator.control.listAccounts(platform, { limit: 1 });
       let account = await em.findOne(SocialAccount, { platform, externalId: first.externalId });
       if (!account) {
-        account = em.create(SocialAccount, { owner: demo, platform, externalId: first.externalId, username: first.username });
+        account = em.create(SocialAccount, {
+          owner: demo,
+          platform,
+          externalId: first.externalId,
+          username: first.username,
+        });
         account.displayName = first.displayName;
       }
       accounts.push({ platform, username: first.username, id: account.id });
     }
     await em.flush();
     const reconnected = await remintSimulatorTokens(em, cipher, input.simulator);
-    return { demo: DEMO_USER, admin: { email: DEMO_ADMIN_EMAIL, password: input.adminPassword }, accounts, reconnected };
+    return {
+      demo: DEMO_USER,
+      admin: { email: DEMO_ADMIN_EMAIL, password: input.adminPassword },
+      accounts,
+      reconnected,
+    };
   } finally {
     await orm.close();
   }

@@ -10,7 +10,13 @@ export interface DevSummaryInput {
 }
 
 /** What a newcomer needs after `npm run dev`: where things are, how to log in, three commands to try. */
-export function formatDevSummary({ apiUrl, temporalAddress, uiUrl, platforms, demo }: DevSummaryInput): string {
+export function formatDevSummary({
+  apiUrl,
+  temporalAddress,
+  uiUrl,
+  platforms,
+  demo,
+}: DevSummaryInput): string {
   const lines = [
     '',
     '==================================================================================',

@@ -6,7 +6,11 @@ import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 /** Custom search attributes every socialsync workflow may carry (filterable in the Web UI and CLI). */
-export const SEARCH_ATTRIBUTES = { AccountId: 'Keyword', Platform: 'Keyword', TriggeredBy: 'Keyword' } as const;
+export const SEARCH_ATTRIBUTES = {
+  AccountId: 'Keyword',
+  Platform: 'Keyword',
+  TriggeredBy: 'Keyword',
+} as const;
 
 export interface DevServerOptions {
   /** The `temporal` CLI binary; null lets the Temporal SDK download one (needs internet). */
@@ -58,7 +62,8 @@ async function startCliDevServer(executable: string, options: DevServerOptions):
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES))
+    args.push('--search-attribute', `${name}=${type}`);
   const child = spawn(executable, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.ownProcessGroup ?? false,
@@ -88,7 +93,10 @@ async function startDownloadedDevServer(options: DevServerOptions): Promise<DevS
         ui: Boolean(options.uiPort),
         uiPort: options.uiPort ?? undefined,
         namespace: options.namespace,
-        extraArgs: Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+        extraArgs: Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
+          '--search-attribute',
+          `${name}=${type}`,
+        ]),
       },
     });
     return {
@@ -118,7 +126,14 @@ function captureOutput(child: ChildProcess, logFile?: string): { tail(): string 
   // The first lines name the cause (e.g. "address already in use"); a Go panic's stack trace follows them.
   const head: string[] = [];
   const collectHead = (chunk: Buffer) => {
-    if (head.length < 10) head.push(...chunk.toString().split('\n').filter(Boolean).slice(0, 10 - head.length));
+    if (head.length < 10)
+      head.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter(Boolean)
+          .slice(0, 10 - head.length),
+      );
   };
   child.stdout?.on('data', collectHead);
   child.stderr?.on('data', collectHead);

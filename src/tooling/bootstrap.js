@@ -72,7 +72,9 @@ function fromEnv(variable, label) {
   const value = process.env[variable];
   if (!value) return null;
   if (!isExecutable(value)) {
-    throw new BootstrapError(`${variable}=${value} is not an executable file. Fix the path or unset ${variable}.`);
+    throw new BootstrapError(
+      `${variable}=${value} is not an executable file. Fix the path or unset ${variable}.`,
+    );
   }
   return { source: `${variable}`, path: value, label };
 }
@@ -102,12 +104,21 @@ function installVenv() {
   fs.mkdirSync(TOOLCHAIN_DIR, { recursive: true });
   const steps = [
     [python, ['-m', 'venv', '--clear', VENV_DIR]],
-    [path.join(VENV_DIR, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', PINS.cli, PINS.testServer]],
+    [
+      path.join(VENV_DIR, 'bin', 'python'),
+      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', PINS.cli, PINS.testServer],
+    ],
   ];
   for (const [command, args] of steps) {
-    const result = spawnSync(command, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+    const result = spawnSync(command, args, {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'pipe'],
+      encoding: 'utf8',
+    });
     if (result.status !== 0) {
-      log(`"${path.basename(command)} ${args.slice(0, 3).join(' ')}" failed: ${(result.stderr || result.error || '').toString().trim().split('\n').slice(-3).join(' | ')}`);
+      log(
+        `"${path.basename(command)} ${args.slice(0, 3).join(' ')}" failed: ${(result.stderr || result.error || '').toString().trim().split('\n').slice(-3).join(' | ')}`,
+      );
       return null;
     }
   }
@@ -135,9 +146,17 @@ function resolveTemporal() {
     venvAttempted = true;
     return Boolean(installVenv());
   };
-  const cli = resolveBinary({ envVariable: 'TEMPORAL_CLI_PATH', name: 'temporal', label: 'temporal CLI / dev server', pin: PINS.cli }, venvReady);
+  const cli = resolveBinary(
+    { envVariable: 'TEMPORAL_CLI_PATH', name: 'temporal', label: 'temporal CLI / dev server', pin: PINS.cli },
+    venvReady,
+  );
   const testServer = resolveBinary(
-    { envVariable: 'TEMPORAL_TEST_SERVER_PATH', name: 'temporal-test-server', label: 'time-skipping test server', pin: PINS.testServer },
+    {
+      envVariable: 'TEMPORAL_TEST_SERVER_PATH',
+      name: 'temporal-test-server',
+      label: 'time-skipping test server',
+      pin: PINS.testServer,
+    },
     venvReady,
   );
   return { cli, testServer };
@@ -151,7 +170,9 @@ function main() {
   const record = JSON.stringify({ temporalCli: toolchain.cli, testServer: toolchain.testServer }, null, 2);
   if (readText(TOOLCHAIN_FILE) !== record) fs.writeFileSync(TOOLCHAIN_FILE, record);
   for (const choice of [toolchain.cli, toolchain.testServer]) {
-    const where = choice.path ? `${choice.path} (${choice.source})` : 'downloaded by the Temporal SDK at first use (needs internet)';
+    const where = choice.path
+      ? `${choice.path} (${choice.source})`
+      : 'downloaded by the Temporal SDK at first use (needs internet)';
     log(`${choice.label}: ${where}`);
   }
   if (!toolchain.cli.path || !toolchain.testServer.path) {
@@ -165,6 +186,8 @@ function main() {
 try {
   main();
 } catch (error) {
-  process.stderr.write(`[bootstrap] ${error instanceof BootstrapError ? error.message : error.stack || error}\n`);
+  process.stderr.write(
+    `[bootstrap] ${error instanceof BootstrapError ? error.message : error.stack || error}\n`,
+  );
   process.exit(1);
 }

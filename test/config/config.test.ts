@@ -14,12 +14,20 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(TEST_ENV);
-    expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'socialsync' });
+    expect(config.temporal).toEqual({
+      address: '127.0.0.1:7233',
+      namespace: 'default',
+      taskQueue: 'socialsync',
+    });
     expect(config.http.port).toBe(3000);
     expect(config.instagram.graphUrl).toBe('https://graph.instagram.com');
     expect(config.instagram.oauthUrl).toBe('https://api.instagram.com');
     expect(config.tiktok.apiUrl).toBe('https://open.tiktokapis.com');
-    expect(config.schedules).toMatchObject({ timezone: 'UTC', tokenRefreshCron: '0 2 * * *', dataSyncCron: '0 3 * * *' });
+    expect(config.schedules).toMatchObject({
+      timezone: 'UTC',
+      tokenRefreshCron: '0 2 * * *',
+      dataSyncCron: '0 3 * * *',
+    });
     expect(config.refresh.windowDays).toBe(7);
     expect(config.sync).toMatchObject({ minAgeHours: 12, postsLimit: 25, tiktokRequestsPerMinute: 600 });
     expect(config.rateLimits.auth).toEqual({ max: 5, windowSeconds: 900 });
@@ -60,25 +68,39 @@ describe('loadConfig', () => {
       DATABASE_URL: 'not a url',
     });
     expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual(
-      ['DATABASE_URL', 'ENCRYPTION_KEY', 'PORT', 'RATE_LIMIT_AUTH', 'SCHEDULE_TIMEZONE', 'TOKEN_REFRESH_CRON'].sort(),
+      [
+        'DATABASE_URL',
+        'ENCRYPTION_KEY',
+        'PORT',
+        'RATE_LIMIT_AUTH',
+        'SCHEDULE_TIMEZONE',
+        'TOKEN_REFRESH_CRON',
+      ].sort(),
     );
     expect(problems.find((problem) => problem.startsWith('ENCRYPTION_KEY'))).toMatch(/64 hex/);
   });
 
   it('validates previous encryption keys for rotation', () => {
-    expect(loadConfig({ ...TEST_ENV, ENCRYPTION_PREVIOUS_KEYS: `${'b'.repeat(64)}, ${'c'.repeat(64)}` }).encryption.previousKeys).toEqual([
-      'b'.repeat(64),
-      'c'.repeat(64),
-    ]);
-    expect(problemsOf({ ...TEST_ENV, ENCRYPTION_PREVIOUS_KEYS: 'nope' })[0]).toMatch(/^ENCRYPTION_PREVIOUS_KEYS/);
+    expect(
+      loadConfig({ ...TEST_ENV, ENCRYPTION_PREVIOUS_KEYS: `${'b'.repeat(64)}, ${'c'.repeat(64)}` }).encryption
+        .previousKeys,
+    ).toEqual(['b'.repeat(64), 'c'.repeat(64)]);
+    expect(problemsOf({ ...TEST_ENV, ENCRYPTION_PREVIOUS_KEYS: 'nope' })[0]).toMatch(
+      /^ENCRYPTION_PREVIOUS_KEYS/,
+    );
   });
 
   it('flags the unsafe ENCRYPTION_IV of the replaced design as ignored', () => {
     expect(loadConfig(TEST_ENV).ignoredEncryptionIv).toBe(false);
-    expect(loadConfig({ ...TEST_ENV, ENCRYPTION_IV: '00112233445566778899aabbccddeeff' }).ignoredEncryptionIv).toBe(true);
+    expect(
+      loadConfig({ ...TEST_ENV, ENCRYPTION_IV: '00112233445566778899aabbccddeeff' }).ignoredEncryptionIv,
+    ).toBe(true);
   });
 
   it('parses rate-limit policies', () => {
-    expect(loadConfig({ ...TEST_ENV, RATE_LIMIT_SOCIAL: '20/1h' }).rateLimits.social).toEqual({ max: 20, windowSeconds: 3600 });
+    expect(loadConfig({ ...TEST_ENV, RATE_LIMIT_SOCIAL: '20/1h' }).rateLimits.social).toEqual({
+      max: 20,
+      windowSeconds: 3600,
+    });
   });
 });

@@ -76,7 +76,9 @@ describe('token cipher', () => {
     });
 
     it('refuses a value whose key is not configured', () => {
-      expect(() => createTokenCipher({ key: KEY_B }).decrypt(oldCipher.encrypt(TOKEN))).toThrow(/unknown key/);
+      expect(() => createTokenCipher({ key: KEY_B }).decrypt(oldCipher.encrypt(TOKEN))).toThrow(
+        /unknown key/,
+      );
     });
   });
 });

@@ -29,7 +29,9 @@ describe('reencryptStoredTokens', () => {
     const report = await reencryptStoredTokens(db.orm, rotated, { batchSize: 3 });
 
     expect(report).toEqual({ scanned: 7, reencrypted: 7, skippedConcurrent: 0 });
-    const rows = await db.orm.em.getKnex()('social_accounts').select('access_token_enc', 'refresh_token_enc', 'version');
+    const rows = await db.orm.em
+      .getKnex()('social_accounts')
+      .select('access_token_enc', 'refresh_token_enc', 'version');
     const newOnly = createTokenCipher({ key: NEW_KEY });
     const accessTokens = rows.map((row) => newOnly.decrypt(row.access_token_enc)).sort();
     expect(accessTokens).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => `access-${i}`).sort());
@@ -37,6 +39,10 @@ describe('reencryptStoredTokens', () => {
       expect(row.version).toBe(2);
       if (row.refresh_token_enc) expect(newOnly.decrypt(row.refresh_token_enc)).toMatch(/^refresh-/);
     }
-    expect(await reencryptStoredTokens(db.orm, rotated)).toEqual({ scanned: 0, reencrypted: 0, skippedConcurrent: 0 });
+    expect(await reencryptStoredTokens(db.orm, rotated)).toEqual({
+      scanned: 0,
+      reencrypted: 0,
+      skippedConcurrent: 0,
+    });
   });
 });

@@ -42,7 +42,9 @@ function findDockerCompose(): string | null {
 }
 
 describe('docker-compose.yml', () => {
-  const config = parse(fs.readFileSync(COMPOSE_FILE, 'utf8'), { merge: true }) as { services: Record<string, Service> };
+  const config = parse(fs.readFileSync(COMPOSE_FILE, 'utf8'), { merge: true }) as {
+    services: Record<string, Service>;
+  };
   const services = config.services;
 
   it('passes docker-compose config', () => {
@@ -55,13 +57,24 @@ describe('docker-compose.yml', () => {
       cwd: ROOT,
       encoding: 'utf8',
     });
-    const resolved = parse(rendered) as { services: Record<string, Service & { environment: Record<string, string> }> };
+    const resolved = parse(rendered) as {
+      services: Record<string, Service & { environment: Record<string, string> }>;
+    };
     expect(Object.keys(resolved.services).sort()).toEqual(Object.keys(services).sort());
     expect(resolved.services.api.environment.DATABASE_URL).toMatch(/@postgres:5432\//);
   }, 180_000);
 
   it('has the whole stack', () => {
-    for (const name of ['postgres', 'redis', 'temporal', 'temporal-ui', 'temporal-admin-tools', 'api', 'worker', 'simulator']) {
+    for (const name of [
+      'postgres',
+      'redis',
+      'temporal',
+      'temporal-ui',
+      'temporal-admin-tools',
+      'api',
+      'worker',
+      'simulator',
+    ]) {
       expect(services).toHaveProperty(name);
     }
     expect(services.simulator.profiles).toEqual(['dev']);
@@ -99,7 +112,10 @@ describe('docker-compose.yml', () => {
       expect(build).toBeDefined();
       expect(fs.existsSync(path.join(ROOT, build!.context, build!.dockerfile))).toBe(true);
     }
-    const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>;
+    const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts as Record<
+      string,
+      string
+    >;
     for (const name of ['api', 'worker', 'migrate', 'simulator']) {
       const command = services[name].command as string[];
       expect(command.slice(0, 2)).toEqual(['npm', 'run']);

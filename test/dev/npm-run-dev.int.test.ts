@@ -103,7 +103,9 @@ describe.each([
       const token = await loginToken(again);
       const status = await api(again, 'GET', `/api/v1/workflows/${workflowId}`, token);
       expect(status.body.status).toBe('COMPLETED');
-      const accounts = (await api(again, 'GET', '/api/v1/accounts', token)).body.accounts as { lastSyncedAt: string | null }[];
+      const accounts = (await api(again, 'GET', '/api/v1/accounts', token)).body.accounts as {
+        lastSyncedAt: string | null;
+      }[];
       expect(accounts.some((account) => account.lastSyncedAt !== null)).toBe(true);
     } finally {
       await interruptAndWait(again);

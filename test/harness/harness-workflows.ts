@@ -7,7 +7,9 @@ export interface HarnessActivities {
 
 const { touchServices } = proxyActivities<HarnessActivities>({ startToCloseTimeout: '10s' });
 
-export async function touchServicesWorkflow(key: string): Promise<{ postgresNow: string; redisCount: number }> {
+export async function touchServicesWorkflow(
+  key: string,
+): Promise<{ postgresNow: string; redisCount: number }> {
   await touchServices(key);
   return touchServices(key);
 }

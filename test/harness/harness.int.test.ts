@@ -2,7 +2,13 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { getIntegrationEnv } from '../helpers/integration-env';
-import { connectToDevServer, createTestWorker, createTimeSkippingEnv, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import {
+  connectToDevServer,
+  createTestWorker,
+  createTimeSkippingEnv,
+  uniqueTaskQueue,
+  type TestTemporal,
+} from '../helpers/temporal';
 import type { HarnessActivities } from './harness-workflows';
 
 const WORKFLOWS_PATH = path.join(__dirname, 'harness-workflows.ts');
@@ -33,10 +39,19 @@ describe('integration harness', () => {
   it('runs a workflow on the Temporal dev server with activities on real PostgreSQL and Redis', async () => {
     const temporal: TestTemporal = await connectToDevServer();
     const taskQueue = uniqueTaskQueue('harness');
-    const worker = await createTestWorker({ connection: temporal.nativeConnection, taskQueue, activities, workflowsPath: WORKFLOWS_PATH });
+    const worker = await createTestWorker({
+      connection: temporal.nativeConnection,
+      taskQueue,
+      activities,
+      workflowsPath: WORKFLOWS_PATH,
+    });
     try {
       const result = await worker.runUntil(
-        temporal.client.workflow.execute('touchServicesWorkflow', { taskQueue, workflowId: `harness-${taskQueue}`, args: ['dev'] }),
+        temporal.client.workflow.execute('touchServicesWorkflow', {
+          taskQueue,
+          workflowId: `harness-${taskQueue}`,
+          args: ['dev'],
+        }),
       );
       expect(result.redisCount).toBe(2);
       expect(Date.parse(result.postgresNow)).not.toBeNaN();
@@ -52,7 +67,12 @@ describe('integration harness', () => {
     const testEnv = await createTimeSkippingEnv();
     try {
       const taskQueue = uniqueTaskQueue('skip');
-      const worker = await createTestWorker({ connection: testEnv.nativeConnection, taskQueue, activities, workflowsPath: WORKFLOWS_PATH });
+      const worker = await createTestWorker({
+        connection: testEnv.nativeConnection,
+        taskQueue,
+        activities,
+        workflowsPath: WORKFLOWS_PATH,
+      });
       const { before, after } = await worker.runUntil(
         testEnv.client.workflow.execute('longSleepWorkflow', { taskQueue, workflowId: `sleep-${taskQueue}` }),
       );

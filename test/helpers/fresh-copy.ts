@@ -14,7 +14,9 @@ export function makeFreshCopy(label: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `socialsync-${label}-`));
   // Like a checkout under /work or /home: embedded PostgreSQL, started as root, runs as the `postgres` user.
   fs.chmodSync(dir, 0o755);
-  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT })
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+    cwd: ROOT,
+  })
     .toString()
     .split('\0')
     .filter((file) => file && fs.existsSync(path.join(ROOT, file)));
@@ -40,7 +42,9 @@ export function processesMentioning(dir: string): string[] {
   return out
     .split('\n')
     .filter((line) => line.trim() && !line.includes('ps -eo'))
-    .filter((line) => line.includes(dir) || workingDirectory(Number(line.trim().split(/\s+/)[0])).startsWith(dir));
+    .filter(
+      (line) => line.includes(dir) || workingDirectory(Number(line.trim().split(/\s+/)[0])).startsWith(dir),
+    );
 }
 
 function workingDirectory(pid: number): string {

@@ -226,7 +226,10 @@ describe('observability of the real processes: /metrics and structured logs', ()
       sample(lines, 'socialsync_token_refresh_attempts_total', { platform: 'tiktok', outcome: 'refreshed' }),
     ).toBe(1);
     expect(
-      sample(lines, 'socialsync_token_refresh_duration_seconds_count', { platform: 'tiktok', outcome: 'refreshed' }),
+      sample(lines, 'socialsync_token_refresh_duration_seconds_count', {
+        platform: 'tiktok',
+        outcome: 'refreshed',
+      }),
     ).toBe(1);
     expect(sample(lines, 'socialsync_accounts', { platform: 'tiktok', status: 'active' })).toBe(1);
   });

@@ -17,7 +17,13 @@ describe.each(['start-api.ts', 'start-worker.ts'])('%s with bad configuration', 
   it('exits non-zero naming every missing variable', () => {
     const result = start(entry, {});
     expect(result.status).toBe(1);
-    for (const variable of ['ENCRYPTION_KEY', 'JWT_SECRET', 'CRON_JOB_SECRET', 'INSTAGRAM_APP_ID', 'TIKTOK_CLIENT_KEY']) {
+    for (const variable of [
+      'ENCRYPTION_KEY',
+      'JWT_SECRET',
+      'CRON_JOB_SECRET',
+      'INSTAGRAM_APP_ID',
+      'TIKTOK_CLIENT_KEY',
+    ]) {
       expect(result.stderr).toContain(`${variable}: is required`);
     }
   });

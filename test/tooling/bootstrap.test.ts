@@ -15,7 +15,10 @@ describe('toolchain bootstrap', () => {
   afterAll(() => fs.writeFileSync(TOOLCHAIN_FILE, recorded));
 
   it('prefers TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH and says so', () => {
-    const current = JSON.parse(recorded) as { temporalCli: { path: string | null }; testServer: { path: string | null } };
+    const current = JSON.parse(recorded) as {
+      temporalCli: { path: string | null };
+      testServer: { path: string | null };
+    };
     const cli = current.temporalCli.path ?? process.execPath;
     const testServer = current.testServer.path ?? process.execPath;
     const result = runBootstrap({ TEMPORAL_CLI_PATH: cli, TEMPORAL_TEST_SERVER_PATH: testServer });

@@ -19,7 +19,9 @@ describe('lint rules for workflows/**', () => {
     ["import { loadConfig } from '../src/config';", 'must not import src/**'],
     ["import { createActivities } from '../activities';", 'as types only'],
   ])('rejects %s', async (statement, reason) => {
-    const messages = await lintWorkflowSource(`${statement}\nexport const probe = [${statement.match(/import \{? ?(\w+)/)![1]}];\n`);
+    const messages = await lintWorkflowSource(
+      `${statement}\nexport const probe = [${statement.match(/import \{? ?(\w+)/)![1]}];\n`,
+    );
     expect(messages.join('\n')).toContain(reason);
   });
 

@@ -15,8 +15,16 @@ export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 @Entity({ tableName: 'social_accounts' })
 @Unique({ properties: ['platform', 'externalId'] })
 // The fleet queries: tokens expiring soon, and accounts due for a sync, both among active accounts.
-@Index({ name: 'social_accounts_active_expiry_idx', expression: 'create index "social_accounts_active_expiry_idx" on "social_accounts" ("access_expires_at", "id") where "status" = \'active\'' })
-@Index({ name: 'social_accounts_active_sync_idx', expression: 'create index "social_accounts_active_sync_idx" on "social_accounts" ("last_synced_at" nulls first, "id") where "status" = \'active\'' })
+@Index({
+  name: 'social_accounts_active_expiry_idx',
+  expression:
+    'create index "social_accounts_active_expiry_idx" on "social_accounts" ("access_expires_at", "id") where "status" = \'active\'',
+})
+@Index({
+  name: 'social_accounts_active_sync_idx',
+  expression:
+    'create index "social_accounts_active_sync_idx" on "social_accounts" ("last_synced_at" nulls first, "id") where "status" = \'active\'',
+})
 export class SocialAccount extends BaseEntity {
   @ManyToOne({ entity: () => User, deleteRule: 'cascade', index: true })
   owner!: User;
