@@ -9,7 +9,7 @@ import { createPlatformClients } from './platforms';
 import { bootOrExit, exitOnStartupFailure, onShutdownSignal } from './process/boot';
 import { createRedis } from './redis/connection';
 import { connectWorkerConnection } from './temporal/connection';
-import { findFreePort } from './temporal/dev-server';
+import { findFreePort } from './process/free-port';
 import { installTemporalRuntime } from './temporal/runtime';
 import { ensureSchedules } from './temporal/schedules';
 import { createTemporalWorker } from './temporal/worker';

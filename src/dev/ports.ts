@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { findFreePort } from '../temporal/dev-server';
+import { findFreePort } from '../process/free-port';
 
 export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Client } from 'pg';
-import { findFreePort } from '../temporal/dev-server';
+import { findFreePort } from '../process/free-port';
 import { startTsProcess } from './child-process';
 
 export interface ProvidedService {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { findFreePort } from '../temporal/dev-server';
+import { findFreePort } from '../process/free-port';
 
 export interface ProvidedRedis {
   /** null: no Redis at all; the API's limiters use their in-process store. */

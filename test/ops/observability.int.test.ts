@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createTokenCipher } from '../../src/crypto/token-cipher';
 import { loadConfig } from '../../src/config';
 import type { Platform } from '../../src/db/entities';
-import { findFreePort } from '../../src/temporal/dev-server';
+import { findFreePort } from '../../src/process/free-port';
 import { createSimulator, type Simulator } from '../../src/simulator';
 import { RELAXED_LIMITS, readLatestOtp } from '../helpers/api';
 import { TEST_ENV } from '../helpers/config';

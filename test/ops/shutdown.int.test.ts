@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createTokenService } from '../../src/auth/tokens';
 import { createTokenCipher } from '../../src/crypto/token-cipher';
 import { loadConfig } from '../../src/config';
-import { findFreePort } from '../../src/temporal/dev-server';
+import { findFreePort } from '../../src/process/free-port';
 import { createSimulator, type Simulator } from '../../src/simulator';
 import { progressQuery, type SyncAllAccountsInput, type SyncFleetProgress } from '../../workflows/shared';
 import { insertUser, type ConnectedAccount } from '../helpers/accounts';
