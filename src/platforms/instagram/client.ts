@@ -57,9 +57,7 @@ export class InstagramClient implements PlatformClient {
     const shortLived = await this.exchangeCodeForShortLivedToken(code);
     const longLived = await this.exchangeForLongLivedToken(shortLived.value.accessToken);
     const obtainedAt = this.ctx.now();
-    const identity = await graphGet(this.ctx, '/me', identitySchema, longLived.value.accessToken, {
-      fields: 'user_id,username',
-    });
+    const identity = await this.fetchIdentity(longLived.value.accessToken);
     const scopes = longLived.value.scopes.length > 0 ? longLived.value.scopes : shortLived.value.scopes;
     return {
       value: toTokenSet(identity.value.user_id, longLived.value, obtainedAt, scopes),
@@ -96,7 +94,8 @@ export class InstagramClient implements PlatformClient {
       return tooYoung(new Date(Math.max(oldEnoughAt.getTime(), now.getTime() + HOUR_MS)), error.requestId);
     }
     const obtainedAt = this.ctx.now();
-    const externalId = current.externalId ?? (await this.identify(reply.value.accessToken));
+    const externalId =
+      current.externalId ?? (await this.fetchIdentity(reply.value.accessToken)).value.user_id;
     const scopes = reply.value.scopes.length > 0 ? reply.value.scopes : (current.scopes ?? []);
     const tokens = toTokenSet(externalId, reply.value, obtainedAt, scopes);
     return { value: { kind: 'refreshed', tokens }, usage: reply.usage, requestId: reply.requestId };
@@ -147,11 +146,9 @@ export class InstagramClient implements PlatformClient {
     return { value: items.slice(0, limit), ...last };
   }
 
-  private async identify(accessToken: string): Promise<string> {
-    const reply = await graphGet(this.ctx, '/me', identitySchema, accessToken, {
-      fields: 'user_id,username',
-    });
-    return reply.value.user_id;
+  /** GET /me for the canonical account id, after an exchange or a refresh. */
+  private fetchIdentity(accessToken: string) {
+    return graphGet(this.ctx, '/me', identitySchema, accessToken, { fields: 'user_id,username' });
   }
 }
 

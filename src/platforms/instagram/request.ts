@@ -8,15 +8,9 @@ import {
   type PlatformCall,
   type Transport,
 } from '../http';
-import type { PlatformUsage } from '../types';
+import type { PlatformResult } from '../types';
 import { instagramError, readMetaError } from './errors';
 import { parseUsageHeaders } from './usage';
-
-export interface InstagramReply<T> {
-  value: T;
-  usage: PlatformUsage | null;
-  requestId: string | null;
-}
 
 /**
  * One Graph or OAuth call: send, read usage headers, detect Meta's error envelopes (whatever the HTTP
@@ -27,7 +21,7 @@ export async function callInstagram<T extends z.ZodType>(
   now: () => Date,
   call: PlatformCall,
   schema: T,
-): Promise<InstagramReply<z.output<T>>> {
+): Promise<PlatformResult<z.output<T>>> {
   return logFailures(transport, async () => {
     const response = await send(transport, call);
     const usage = parseUsageHeaders(response.headers);
