@@ -154,6 +154,7 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
     it('answers 401 without a token', async () => {
       const res = await h.request.post('/api/v1/accounts/tiktok/connect').send({ code: 'x', state: 'y' });
       expect(res.status).toBe(401);
+      expect(res.body.error).toBe('UNAUTHENTICATED');
     });
   });
 
@@ -230,11 +231,16 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
     });
 
     it('answers 400 for a cursor that is not one of ours', async () => {
-      const res = await h.request
-        .get(`/api/v1/accounts/${account.id}/posts?cursor=%27%20OR%201%3D1--`)
-        .set(bob.auth);
-      expect(res.status).toBe(400);
-      expect(res.body.details).toEqual([expect.objectContaining({ field: 'query.cursor' })]);
+      // Not base64url of anything; and the right shape (a date, then 36 characters) with no UUID in it.
+      const forged = Buffer.from(`2026-10-01T12:00:00.000Z|${'-'.repeat(36)}`).toString('base64url');
+      for (const cursor of ["' OR 1=1--", forged]) {
+        const res = await h.request
+          .get(`/api/v1/accounts/${account.id}/posts`)
+          .query({ cursor })
+          .set(bob.auth);
+        expect(res.status).toBe(400);
+        expect(res.body.details).toEqual([expect.objectContaining({ field: 'query.cursor' })]);
+      }
     });
 
     it('gives the daily history of the last N days, oldest first', async () => {

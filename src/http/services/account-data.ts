@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AccountSnapshot, Post, type SocialAccount } from '../../db/entities';
 import { AppError } from '../../errors';
+import { idSchema } from '../schemas';
 
 /** Opaque cursor: base64url of `<publishedAt ISO>|<post id>`, the last item of the previous page. */
 export function encodePostCursor(post: Post): string {
@@ -10,7 +11,7 @@ export function encodePostCursor(post: Post): string {
 export function decodePostCursor(cursor: string): { publishedAt: Date; id: string } {
   const [publishedAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const date = new Date(publishedAt ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(date.getTime())) {
+  if (!idSchema.safeParse(id).success || Number.isNaN(date.getTime())) {
     throw new AppError('VALIDATION_FAILED', 'Invalid input: query.cursor.', [
       { field: 'query.cursor', message: 'is not a cursor from this API' },
     ]);
