@@ -1,7 +1,6 @@
 /**
  * The one workflowsPath given to the worker: every workflow type it can run is exported from here.
  */
-export {};
 export * from './notify';
 export * from './refresh-account';
 export * from './refresh-expiring-tokens';

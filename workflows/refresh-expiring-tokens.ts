@@ -6,12 +6,12 @@ import {
   proxyActivities,
   setHandler,
   sleep,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RefreshFleetSettings } from '../activities/tokens-fleet';
 import { refreshAccountTokenDurably } from './refresh-account';
+import { tagMissingSearchAttributes } from './search-attributes';
 import {
   progressQuery,
   TRIGGERED_BY_SEARCH_ATTRIBUTE,
@@ -96,7 +96,7 @@ export async function refreshExpiringTokensWorkflow(
     concurrency: options?.concurrency ?? input.concurrency ?? null,
     done,
   }));
-  if (!input.carried) tagTriggeredBy(input);
+  tagMissingSearchAttributes([[TRIGGERED_BY_SEARCH_ATTRIBUTE, input.triggeredBy]]);
   const resolved = await resolveInput(input);
   options = resolved;
 
@@ -191,10 +191,4 @@ async function resolveInput(input: RefreshExpiringTokensInput): Promise<Resolved
     accountsPerRun: input.accountsPerRun ?? DEFAULT_ACCOUNTS_PER_RUN,
     triggeredBy: input.triggeredBy,
   };
-}
-
-/** Starters (schedule, API, admin command) tag TriggeredBy; a plain CLI start with JSON input gets it here. */
-function tagTriggeredBy(input: RefreshExpiringTokensInput): void {
-  if (!input.triggeredBy || workflowInfo().typedSearchAttributes.get(TRIGGERED_BY_SEARCH_ATTRIBUTE)) return;
-  upsertSearchAttributes([{ key: TRIGGERED_BY_SEARCH_ATTRIBUTE, value: input.triggeredBy }]);
 }

@@ -1,5 +1,4 @@
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { ApplicationFailure, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import {
   ACCOUNT_ID_SEARCH_ATTRIBUTE,
   PLATFORM_SEARCH_ATTRIBUTE,
@@ -10,6 +9,7 @@ import {
   type SyncAccountProgress,
   type SyncAccountResult,
 } from './shared';
+import { tagMissingSearchAttributes } from './search-attributes';
 import { syncOneAccount } from './sync-account-steps';
 
 /**
@@ -26,7 +26,10 @@ export async function syncAccountWorkflow(input: SyncAccountInput): Promise<Sync
     result: null,
   };
   setHandler(progressQuery, () => progress);
-  tagMissingSearchAttributes(input);
+  tagMissingSearchAttributes([
+    [ACCOUNT_ID_SEARCH_ATTRIBUTE, input.accountId],
+    [TRIGGERED_BY_SEARCH_ATTRIBUTE, input.triggeredBy],
+  ]);
 
   const result = await syncOneAccount({
     accountId: input.accountId,
@@ -35,10 +38,7 @@ export async function syncAccountWorkflow(input: SyncAccountInput): Promise<Sync
       progress.stage = stage;
       progress.rateLimitedUntil = rateLimitedUntil;
     },
-    onPlatformKnown: (platform) => {
-      if (!workflowInfo().typedSearchAttributes.get(PLATFORM_SEARCH_ATTRIBUTE))
-        upsertSearchAttributes([{ key: PLATFORM_SEARCH_ATTRIBUTE, value: platform }]);
-    },
+    onPlatformKnown: (platform) => tagMissingSearchAttributes([[PLATFORM_SEARCH_ATTRIBUTE, platform]]),
   });
   progress.stage = 'done';
   progress.rateLimitedUntil = null;
@@ -54,15 +54,4 @@ export async function syncAccountWorkflow(input: SyncAccountInput): Promise<Sync
     });
   }
   return result;
-}
-
-/** Starters set all three; a run started from the CLI with only JSON input still becomes filterable. */
-function tagMissingSearchAttributes(input: SyncAccountInput): void {
-  const present = workflowInfo().typedSearchAttributes;
-  const updates: SearchAttributeUpdatePair[] = [];
-  if (!present.get(ACCOUNT_ID_SEARCH_ATTRIBUTE))
-    updates.push({ key: ACCOUNT_ID_SEARCH_ATTRIBUTE, value: input.accountId });
-  if (!present.get(TRIGGERED_BY_SEARCH_ATTRIBUTE) && input.triggeredBy)
-    updates.push({ key: TRIGGERED_BY_SEARCH_ATTRIBUTE, value: input.triggeredBy });
-  if (updates.length > 0) upsertSearchAttributes(updates);
 }

@@ -1,12 +1,4 @@
-import {
-  continueAsNew,
-  proxyActivities,
-  setHandler,
-  sleep,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { continueAsNew, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync';
 import {
   PLATFORM_SEARCH_ATTRIBUTE,
@@ -15,8 +7,10 @@ import {
   type SyncAllAccountsInput,
   type SyncAllAccountsResult,
   type SyncFleetContinuation,
+  type SyncFleetCounters,
   type SyncFleetProgress,
 } from './shared';
+import { tagMissingSearchAttributes } from './search-attributes';
 import { FleetRun } from './sync-fleet-run';
 import { DispatchPacer } from './sync-pacer';
 
@@ -52,10 +46,14 @@ export async function syncAllAccountsWorkflow(
   input: SyncAllAccountsInput = {},
 ): Promise<SyncAllAccountsResult> {
   // Answer progress (and be filterable) from the first workflow task, before any activity has returned.
-  setHandler(progressQuery, () => startingProgress(input));
-  if (!input.continuation) tagMissingSearchAttributes(input);
+  const startedAt = input.continuation?.startedAt ?? new Date().toISOString();
+  setHandler(progressQuery, () => startingProgress(input, startedAt));
+  tagMissingSearchAttributes([
+    [TRIGGERED_BY_SEARCH_ATTRIBUTE, input.triggeredBy],
+    [PLATFORM_SEARCH_ATTRIBUTE, input.platform],
+  ]);
   const settings = await getSyncSettings();
-  const carried = input.continuation ?? startFresh(input.minAgeHours ?? settings.minAgeHours);
+  const carried = input.continuation ?? startFresh(startedAt, input.minAgeHours ?? settings.minAgeHours);
   const state: SyncFleetContinuation = {
     ...carried,
     counters: { ...carried.counters },
@@ -87,27 +85,35 @@ export async function syncAllAccountsWorkflow(
   return summarize(state);
 }
 
+const NO_ACCOUNTS_YET: SyncFleetCounters = {
+  found: 0,
+  done: 0,
+  succeeded: 0,
+  failed: 0,
+  skipped: 0,
+  reauthRequired: 0,
+};
+
 /** Progress while the run's settings are being read: the carried counters, or zeros. */
-function startingProgress(input: SyncAllAccountsInput): SyncFleetProgress {
+function startingProgress(input: SyncAllAccountsInput, startedAt: string): SyncFleetProgress {
   const carried = input.continuation;
   return {
-    ...(carried?.counters ?? { found: 0, done: 0, succeeded: 0, failed: 0, skipped: 0, reauthRequired: 0 }),
+    ...(carried?.counters ?? NO_ACCOUNTS_YET),
     inFlight: 0,
     rateLimitedUntil: null,
-    startedAt: carried?.startedAt ?? new Date().toISOString(),
+    startedAt,
     platform: input.platform ?? null,
     runs: (carried?.runsBefore ?? 0) + 1,
     allFound: false,
   };
 }
 
-function startFresh(minAgeHours: number): SyncFleetContinuation {
-  const now = Date.now();
+function startFresh(startedAt: string, minAgeHours: number): SyncFleetContinuation {
   return {
-    startedAt: new Date(now).toISOString(),
-    dueBefore: new Date(now - minAgeHours * 3_600_000).toISOString(),
+    startedAt,
+    dueBefore: new Date(Date.parse(startedAt) - minAgeHours * 3_600_000).toISOString(),
     cursor: null,
-    counters: { found: 0, done: 0, succeeded: 0, failed: 0, skipped: 0, reauthRequired: 0 },
+    counters: { ...NO_ACCOUNTS_YET },
     failures: [],
     runsBefore: 0,
   };
@@ -125,17 +131,6 @@ function summarize(state: SyncFleetContinuation): SyncAllAccountsResult {
     runs: state.runsBefore + 1,
     failures: state.failures,
   };
-}
-
-/** A schedule sets TriggeredBy itself; runs started with plain JSON input get it (and Platform) here. */
-function tagMissingSearchAttributes(input: SyncAllAccountsInput): void {
-  const present = workflowInfo().typedSearchAttributes;
-  const updates: SearchAttributeUpdatePair[] = [];
-  if (!present.get(TRIGGERED_BY_SEARCH_ATTRIBUTE) && input.triggeredBy)
-    updates.push({ key: TRIGGERED_BY_SEARCH_ATTRIBUTE, value: input.triggeredBy });
-  if (!present.get(PLATFORM_SEARCH_ATTRIBUTE) && input.platform)
-    updates.push({ key: PLATFORM_SEARCH_ATTRIBUTE, value: input.platform });
-  if (updates.length > 0) upsertSearchAttributes(updates);
 }
 
 function clamp(value: number, min: number, max: number): number {
