@@ -1,4 +1,6 @@
 import type { AccountSnapshot, Notification, Post, SocialAccount, User } from '../db/entities';
+import type { StartedWorkflow } from '../temporal/workflow-client';
+import { API_BASE_PATH } from './openapi/document';
 
 /** Entity -> JSON shapes of schemas.ts. Accounts never carry a token, encrypted or not. */
 
@@ -70,6 +72,17 @@ export function presentNotification(notification: Notification) {
     payload: notification.payload,
     readAt: iso(notification.readAt),
     createdAt: notification.createdAt.toISOString(),
+  };
+}
+
+/** A start answers 202 whether it started the run or found it running; statusUrl is where to poll. */
+export function presentStarted(started: StartedWorkflow) {
+  return {
+    workflowId: started.workflowId,
+    runId: started.runId,
+    type: started.type,
+    status: 'RUNNING',
+    statusUrl: `${API_BASE_PATH}/workflows/${encodeURIComponent(started.workflowId)}`,
   };
 }
 

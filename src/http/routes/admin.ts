@@ -6,7 +6,7 @@ import type { AppContext } from '../context';
 import { defineRoute, type RouteDefinition } from '../openapi/route';
 import { workflowStartedSchema } from '../schemas';
 import { accountsByStatusAndPlatform, lastFleetRuns, refreshSuccessRate } from '../services/stats-service';
-import { presentStarted } from '../services/sync-service';
+import { presentStarted } from '../presenters';
 import {
   refreshTokensBody,
   scheduleNoteBody,

@@ -3,7 +3,8 @@ import type { Platform } from '../../db/entities';
 import type { WorkflowClient } from '../../temporal/workflow-client';
 import { defineRoute, type RouteDefinition } from '../openapi/route';
 import { idSchema, workflowIdSchema, workflowStartedSchema, workflowStatusSchema } from '../schemas';
-import { findAccountToSync, findVisibleWorkflow, presentStarted } from '../services/sync-service';
+import { presentStarted } from '../presenters';
+import { findAccountToSync, findVisibleWorkflow } from '../services/sync-service';
 
 const syncBody = z
   .strictObject({

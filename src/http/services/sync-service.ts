@@ -1,10 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SocialAccount, type Platform } from '../../db/entities';
 import { AppError } from '../../errors';
-import type { WorkflowClient, StartedWorkflow, WorkflowStatusView } from '../../temporal/workflow-client';
+import type { WorkflowClient, WorkflowStatusView } from '../../temporal/workflow-client';
 import type { AppContext } from '../context';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { idSchema } from '../schemas';
 
 export interface SyncTarget {
   accountId?: string;
@@ -43,16 +42,6 @@ export async function findAccountToSync(
   return account;
 }
 
-export function presentStarted(started: StartedWorkflow) {
-  return {
-    workflowId: started.workflowId,
-    runId: started.runId,
-    type: started.type,
-    status: 'RUNNING',
-    statusUrl: `/api/v1/workflows/${encodeURIComponent(started.workflowId)}`,
-  };
-}
-
 /**
  * Users see workflows of their own accounts only (by the AccountId search attribute); admins and cron callers
  * see all. Anything else is a 404, so ids of other users' workflows cannot be probed.
@@ -66,7 +55,7 @@ export async function findVisibleWorkflow(
   if (!view) throw new AppError('NOT_FOUND', 'No such workflow.');
   const user = ctx.state.user;
   if (ctx.state.cron || user?.role === 'admin') return view;
-  const accountId = view.accountId && UUID.test(view.accountId) ? view.accountId : null;
+  const accountId = idSchema.safeParse(view.accountId).success ? view.accountId : null;
   const owned =
     user && accountId ? await ctx.state.em.count(SocialAccount, { id: accountId, owner: user.id }) : 0;
   if (!owned) throw new AppError('NOT_FOUND', 'No such workflow.');
