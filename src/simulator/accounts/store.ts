@@ -110,11 +110,4 @@ export class AccountStore {
       throw new SimulatorError(`no post ${postId} on ${account.platform} account ${account.externalId}`, 404);
     posts.splice(index, 1);
   }
-
-  clear(): void {
-    for (const platform of ['instagram', 'tiktok'] as const) {
-      this.byId[platform].clear();
-      this.ordered[platform] = [];
-    }
-  }
 }

@@ -55,12 +55,9 @@ export class SimulatorControl {
   advanceClock(ms: number): Date {
     return this.state.clock.advance(ms);
   }
-  /** Stops the clock (it then moves only with advanceClock/setClock), for exact quota-window tests. */
+  /** Stops the clock until reset (it then moves only with advanceClock/setClock): exact quota windows. */
   freezeClock(): Date {
     return this.state.clock.freeze();
-  }
-  unfreezeClock(): Date {
-    return this.state.clock.unfreeze();
   }
   /** Moving back in time also empties the quota windows: their timestamps would otherwise lie in the future. */
   setClock(date: Date): Date {
@@ -109,9 +106,6 @@ export class SimulatorControl {
       options.failure ?? 'transient',
       options.endpoints,
     );
-  }
-  pendingFailures(platform: Platform, externalId: string): number {
-    return this.state.faults.pendingFailures(accountKey(platform, externalId));
   }
 
   // --- accounts and posts --------------------------------------------------------------------

@@ -20,12 +20,6 @@ export class SimClock {
     return this.now();
   }
 
-  unfreeze(): Date {
-    if (this.frozenAtMs !== null) this.offsetMs += this.frozenAtMs - Date.now();
-    this.frozenAtMs = null;
-    return this.now();
-  }
-
   now(): Date {
     return new Date(this.nowMs());
   }

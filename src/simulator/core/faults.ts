@@ -39,11 +39,6 @@ export class FaultInjector {
     this.flaky.set(account, rules);
   }
 
-  /** Calls still due to fail for an account. */
-  pendingFailures(account: string): number {
-    return (this.flaky.get(account) ?? []).reduce((sum, rule) => sum + rule.remaining, 0);
-  }
-
   clearFlaky(): void {
     this.flaky.clear();
   }

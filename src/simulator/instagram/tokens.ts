@@ -98,10 +98,8 @@ export class InstagramTokenStore {
   }
 
   /** Kills every token the account holds now; tokens from a later consent work again. */
-  invalidateAccount(account: string, reason: InstagramInvalidation, nowMs: number): number {
-    const owned = [...(this.byAccount.get(account) ?? [])];
-    for (const token of owned) this.invalidate(token, reason, nowMs);
-    return owned.length;
+  invalidateAccount(account: string, reason: InstagramInvalidation, nowMs: number): void {
+    for (const token of this.byAccount.get(account) ?? []) this.invalidate(token, reason, nowMs);
   }
 
   invalidate(token: InstagramToken, reason: InstagramInvalidation, nowMs: number): void {

@@ -6,8 +6,6 @@ import { runPipeline } from './pipeline';
 import type { Sleeper } from './sleeper';
 import type { SimRequest, SimRoute, SimState } from './types';
 
-export { MOUNTS };
-
 const MAX_BODY_BYTES = 1024 * 1024;
 const GRAPH_VERSION = /^\/v\d+\.\d+(?=\/)/;
 

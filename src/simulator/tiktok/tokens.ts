@@ -103,12 +103,10 @@ export class TikTokTokenStore {
   }
 
   /** Revoking kills the account's access tokens and, optionally, its refresh tokens. */
-  revokeAccount(account: string, includeRefresh: boolean): number {
+  revokeAccount(account: string, includeRefresh: boolean): void {
     const owned = this.byAccount.get(account);
-    if (!owned) return 0;
-    owned.access.forEach((token) => (token.revoked = true));
-    if (includeRefresh) owned.refresh.forEach((token) => (token.dead = true));
-    return owned.access.size + (includeRefresh ? owned.refresh.size : 0);
+    owned?.access.forEach((token) => (token.revoked = true));
+    if (includeRefresh) owned?.refresh.forEach((token) => (token.dead = true));
   }
 
   expireAccount(account: string, nowMs: number): void {
