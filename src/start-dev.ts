@@ -25,7 +25,8 @@ interface Stoppable {
 }
 
 const stack: Stoppable[] = [];
-let stopping = false;
+/** Set by the first stop request; later requests (a signal after a child died) wait for the same one. */
+let stopping: Promise<void> | null = null;
 
 function say(message: string): void {
   process.stdout.write(`[dev] ${message}\n`);
@@ -42,15 +43,17 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 
 async function stopAll(exitCode: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    for (const item of stack.reverse()) {
-      say(`stopping ${item.name}`);
-      await item.stop().catch((error: unknown) => say(`${item.name} did not stop cleanly: ${String(error)}`));
-    }
-    say('stopped');
-  }
+  stopping ??= stopStack();
+  await stopping;
   process.exit(exitCode);
+}
+
+async function stopStack(): Promise<void> {
+  for (const item of stack.reverse()) {
+    say(`stopping ${item.name}`);
+    await item.stop().catch((error: unknown) => say(`${item.name} did not stop cleanly: ${String(error)}`));
+  }
+  say('stopped');
 }
 
 async function main(): Promise<void> {

@@ -47,22 +47,23 @@ describe('docker-compose.yml', () => {
   };
   const services = config.services;
 
-  it('passes docker-compose config', () => {
-    const dockerCompose = findDockerCompose();
-    if (!dockerCompose) {
-      process.stdout.write('docker-compose unavailable and not installable here: structural checks only\n');
-      return;
-    }
-    const rendered = execFileSync(dockerCompose, ['-f', COMPOSE_FILE, '--profile', 'dev', 'config'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    const resolved = parse(rendered) as {
-      services: Record<string, Service & { environment: Record<string, string> }>;
-    };
-    expect(Object.keys(resolved.services).sort()).toEqual(Object.keys(services).sort());
-    expect(resolved.services.api.environment.DATABASE_URL).toMatch(/@postgres:5432\//);
-  }, 180_000);
+  // Installed on the fly where the machine allows (CI does); elsewhere the check shows as skipped, not passed.
+  const dockerCompose = findDockerCompose();
+  (dockerCompose ? it : it.skip)(
+    'passes docker-compose config',
+    () => {
+      const rendered = execFileSync(dockerCompose!, ['-f', COMPOSE_FILE, '--profile', 'dev', 'config'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      const resolved = parse(rendered) as {
+        services: Record<string, Service & { environment: Record<string, string> }>;
+      };
+      expect(Object.keys(resolved.services).sort()).toEqual(Object.keys(services).sort());
+      expect(resolved.services.api.environment.DATABASE_URL).toMatch(/@postgres:5432\//);
+    },
+    180_000,
+  );
 
   it('has the whole stack', () => {
     for (const name of [
