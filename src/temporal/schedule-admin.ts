@@ -1,5 +1,9 @@
-import { ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
-import type { ScheduleOverlapPolicy } from '@temporalio/client';
+import {
+  ScheduleNotFoundError,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleHandle,
+} from '@temporalio/client';
 import { formatCalendarAsCron } from './schedule-cron';
 
 /** How many of a schedule's recent runs the admin view shows, each with its status (one describe each). */
@@ -31,14 +35,18 @@ export class ScheduleMissingError extends Error {}
 
 /** Admin operations on Temporal Schedules; every call throws ScheduleMissingError for an unknown id. */
 export function createScheduleAdmin({ client }: { client: Client }) {
-  async function describe(id: string): Promise<ScheduleDescription> {
+  /** The SDK's ScheduleNotFoundError (any call on an unknown id) as ours. */
+  async function onSchedule<T>(id: string, call: (handle: ScheduleHandle) => Promise<T>): Promise<T> {
     try {
-      return await client.schedule.getHandle(id).describe();
+      return await call(client.schedule.getHandle(id));
     } catch (error) {
       if (error instanceof ScheduleNotFoundError) throw new ScheduleMissingError(id);
       throw error;
     }
   }
+
+  const describe = (id: string): Promise<ScheduleDescription> =>
+    onSchedule(id, (handle) => handle.describe());
 
   async function runStatus(workflowId: string, runId: string): Promise<string> {
     try {
@@ -84,19 +92,12 @@ export function createScheduleAdmin({ client }: { client: Client }) {
      * Starts one run now with the schedule's own overlap policy, passed explicitly: `trigger()` without one
      * uses ALLOW_ALL in SDK 1.24 (stack-notes.md), which would run a second fleet run next to a running one.
      */
-    async trigger(id: string): Promise<{ overlap: ScheduleOverlapPolicy }> {
+    async trigger(id: string): Promise<void> {
       const { policies } = await describe(id);
-      await client.schedule.getHandle(id).trigger(policies.overlap);
-      return { overlap: policies.overlap };
+      await onSchedule(id, (handle) => handle.trigger(policies.overlap));
     },
-    async pause(id: string, note: string): Promise<void> {
-      await describe(id);
-      await client.schedule.getHandle(id).pause(note);
-    },
-    async unpause(id: string, note: string): Promise<void> {
-      await describe(id);
-      await client.schedule.getHandle(id).unpause(note);
-    },
+    pause: (id: string, note: string): Promise<void> => onSchedule(id, (handle) => handle.pause(note)),
+    unpause: (id: string, note: string): Promise<void> => onSchedule(id, (handle) => handle.unpause(note)),
   };
 }
 

@@ -27,13 +27,18 @@ describe('admin routes (real PostgreSQL, Temporal dev server schedules and visib
   const idPrefix = `test-${randomUUID().slice(0, 8)}-`;
   const refreshScheduleId = `${idPrefix}${SCHEDULE_IDS.tokenRefresh}`;
   const syncScheduleId = `${idPrefix}${SCHEDULE_IDS.dataSync}`;
+  /** Configured for the routes but never created (as before a worker's first start). */
+  const missingScheduleId = `${idPrefix}never-created`;
   let h: ApiHarness;
   let admin: TestUser;
   let user: TestUser;
   const startedWorkflowIds = new Set<string>();
 
   beforeAll(async () => {
-    h = await startApiHarness({ label: 'admin', scheduleIds: [refreshScheduleId, syncScheduleId] });
+    h = await startApiHarness({
+      label: 'admin',
+      scheduleIds: [refreshScheduleId, syncScheduleId, missingScheduleId],
+    });
     await ensureSchedules(h.temporal.client, h.config, h.logs.logger, { idPrefix });
     [admin, user] = await Promise.all([createAdmin(h), signUpVerified(h)]);
   });
@@ -193,6 +198,21 @@ describe('admin routes (real PostgreSQL, Temporal dev server schedules and visib
     expect(unknown.body.error).toBe('NOT_FOUND');
     const malformed = await h.request.post('/api/v1/admin/schedules/a%20b/pause').set(admin.auth);
     expect(malformed.status).toBe(400);
+  });
+
+  it('leaves a configured schedule that does not exist out of the list, and answers 404 to its actions', async () => {
+    const list = await h.request.get('/api/v1/admin/schedules').set(admin.auth);
+    expect(list.status).toBe(200);
+    expect(list.body.schedules.map((s: { id: string }) => s.id).sort()).toEqual(
+      [refreshScheduleId, syncScheduleId].sort(),
+    );
+    for (const action of ['trigger', 'pause', 'unpause']) {
+      const res = await h.request
+        .post(`/api/v1/admin/schedules/${missingScheduleId}/${action}`)
+        .set(admin.auth);
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ error: 'NOT_FOUND', message: `No schedule "${missingScheduleId}".` });
+    }
   });
 
   it('gives stats: accounts by status and platform, the 7-day refresh success rate, the last fleet runs with durations', async () => {
