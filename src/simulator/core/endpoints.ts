@@ -32,6 +32,11 @@ export function accountKey(platform: Platform, externalId: string): string {
   return `${platform}:${externalId}`;
 }
 
+/** The external id inside an `accountKey`. */
+export function externalIdOf(key: string): string {
+  return key.slice(key.indexOf(':') + 1);
+}
+
 export function isEndpointId(value: string): value is EndpointId {
   return Object.prototype.hasOwnProperty.call(SIM_ENDPOINTS, value);
 }

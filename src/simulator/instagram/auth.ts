@@ -1,5 +1,5 @@
 import type { SimAccount } from '../accounts/model';
-import { accountKey } from '../core/endpoints';
+import { externalIdOf } from '../core/endpoints';
 import { type SimRequest, type SimReply, type SimState } from '../server/types';
 import { bearerToken } from '../server/wire';
 import { graphError } from './replies';
@@ -38,8 +38,7 @@ export function authenticateGraph(state: SimState, req: SimRequest): GraphAuth {
     const message = `Error validating access token: Session has expired on ${metaDate(token.expiresAtMs)}. The current time is ${metaDate(nowMs)}.`;
     return { ok: false, reply: graphError(state, { code: 190, subcode: 463, message }) };
   }
-  const externalId = token.account.slice('instagram:'.length);
-  const account = state.accounts.find('instagram', externalId);
+  const account = state.accounts.find('instagram', externalIdOf(token.account));
   if (!account)
     return {
       ok: false,
@@ -50,10 +49,6 @@ export function authenticateGraph(state: SimState, req: SimRequest): GraphAuth {
       }),
     };
   return { ok: true, token, account };
-}
-
-export function instagramKey(externalId: string): string {
-  return accountKey('instagram', externalId);
 }
 
 function metaDate(ms: number): string {

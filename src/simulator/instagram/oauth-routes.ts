@@ -1,6 +1,7 @@
+import { externalIdOf } from '../core/endpoints';
+import { consentDialog } from '../server/dialog';
 import { type SimReply, type SimRequest, type SimRoute, type SimState } from '../server/types';
 import { readForm, jsonReply } from '../server/wire';
-import { instagramKey } from './auth';
 import { oauthHostError } from './replies';
 
 export const DEFAULT_INSTAGRAM_SCOPES = ['instagram_business_basic', 'instagram_business_manage_insights'];
@@ -45,7 +46,7 @@ function exchangeCode(state: SimState, req: SimRequest): SimReply {
     behaviour.shortLivedSeconds,
     code.scopes,
   );
-  const userId = code.account.slice('instagram:'.length);
+  const userId = externalIdOf(code.account);
   const permissions = code.scopes.join(',');
   if (behaviour.exchangeShape === 'wrapped') {
     return jsonReply(200, { data: [{ access_token: token.value, user_id: userId, permissions }] }, 'ok');
@@ -60,32 +61,24 @@ function exchangeCode(state: SimState, req: SimRequest): SimReply {
  * `sim_account` when given, else the seeded accounts in turn. Redirects with `?code=...#_` like the real one.
  */
 export function authorizeRoute(state: SimState): SimRoute {
-  let nextAccount = 0;
+  const dialog = consentDialog(state, 'instagram');
   return {
     endpoint: 'instagram.authorize',
     family: 'dialog',
     quota: null,
-    identify: (req) => (req.query.get('sim_account') ? instagramKey(req.query.get('sim_account')!) : null),
+    identify: (req) => dialog.identify(req),
     handle: (req) => {
-      const app = state.settings.apps.instagram;
-      const redirectUri = req.query.get('redirect_uri');
-      if (req.query.get('client_id') !== app.appId)
-        return jsonReply(400, { error: 'invalid client_id' }, 'error');
-      if (!redirectUri || (app.redirectUri && redirectUri !== app.redirectUri)) {
-        return jsonReply(400, { error: 'redirect_uri does not match the registered one' }, 'error');
-      }
-      const accounts = state.accounts.list('instagram');
-      const chosen =
-        req.query.get('sim_account') ?? accounts[nextAccount++ % Math.max(1, accounts.length)]?.externalId;
-      if (!chosen || !state.accounts.find('instagram', chosen))
-        return jsonReply(404, { error: 'no such account' }, 'error');
+      const { appId, redirectUri: registered } = state.settings.apps.instagram;
+      const given = dialog.consent(req, { param: 'client_id', id: appId, redirectUri: registered });
+      if ('status' in given) return given;
       const scopes = (req.query.get('scope') ?? DEFAULT_INSTAGRAM_SCOPES.join(','))
         .split(/[,\s]+/)
         .filter(Boolean);
       const expiresAtMs = state.clock.nowMs() + state.settings.instagram.codeLifetimeSeconds * 1000;
-      const code = state.instagramTokens.issueCode(instagramKey(chosen), redirectUri, scopes, expiresAtMs);
+      const code = state.instagramTokens.issueCode(given.account, given.redirectUri, scopes, expiresAtMs);
       const query = new URLSearchParams({ code: code.value, state: req.query.get('state') ?? '' });
-      return { status: 302, body: '', outcome: 'ok', headers: { location: `${redirectUri}?${query}#_` } };
+      const location = `${given.redirectUri}?${query}#_`;
+      return { status: 302, body: '', outcome: 'ok', headers: { location } };
     },
   };
 }

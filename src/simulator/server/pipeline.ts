@@ -1,3 +1,4 @@
+import { externalIdOf } from '../core/endpoints';
 import type { FaultAction } from '../core/faults';
 import { instagramFault, throttledReply, usageHeaders } from '../instagram/replies';
 import { newFbTraceId, newLogId } from '../core/secrets';
@@ -44,7 +45,7 @@ function applyQuota(
   }
   if (route.quota === 'instagram' && account) {
     const verdict = state.quotas.takeInstagram(account, nowMs, state.settings.quotas.instagram);
-    const headers = usageHeaders(state, account.slice('instagram:'.length), verdict);
+    const headers = usageHeaders(state, externalIdOf(account), verdict);
     return { refusal: verdict.allowed ? null : throttledReply(state, verdict), headers };
   }
   return { refusal: null, headers: {} };

@@ -1,4 +1,5 @@
 import type { SimAccount } from '../accounts/model';
+import { externalIdOf } from '../core/endpoints';
 import { type SimReply, type SimRequest, type SimState } from '../server/types';
 import { bearerToken } from '../server/wire';
 import { apiError } from './replies';
@@ -18,7 +19,7 @@ export function authenticateApi(state: SimState, req: SimRequest): ApiAuth {
     apiError(state, 'access_token_invalid', 'The access token is invalid or not found in the request.', 401);
   if (!token || token.revoked || token.expiresAtMs <= state.clock.nowMs())
     return { ok: false, reply: invalid() };
-  const account = state.accounts.find('tiktok', token.account.slice('tiktok:'.length));
+  const account = state.accounts.find('tiktok', externalIdOf(token.account));
   if (!account) return { ok: false, reply: invalid() };
   return { ok: true, token, account };
 }

@@ -1,6 +1,5 @@
-import { accountKey } from '../core/endpoints';
+import { consentDialog } from '../server/dialog';
 import { type SimRoute, type SimState } from '../server/types';
-import { jsonReply } from '../server/wire';
 import { ALL_TIKTOK_SCOPES } from './auth';
 
 /**
@@ -8,30 +7,20 @@ import { ALL_TIKTOK_SCOPES } from './auth';
  * `sim_account` when given, else the seeded accounts in turn; PKCE challenges are remembered for the exchange.
  */
 export function tiktokAuthorizeRoute(state: SimState): SimRoute {
-  let nextAccount = 0;
+  const dialog = consentDialog(state, 'tiktok');
   return {
     endpoint: 'tiktok.authorize',
     family: 'dialog',
     quota: null,
-    identify: (req) =>
-      req.query.get('sim_account') ? accountKey('tiktok', req.query.get('sim_account')!) : null,
+    identify: (req) => dialog.identify(req),
     handle: (req) => {
-      const app = state.settings.apps.tiktok;
-      const redirectUri = req.query.get('redirect_uri');
-      if (req.query.get('client_key') !== app.clientKey)
-        return jsonReply(400, { error: 'invalid client_key' }, 'error');
-      if (!redirectUri || (app.redirectUri && redirectUri !== app.redirectUri)) {
-        return jsonReply(400, { error: 'redirect_uri does not match the registered one' }, 'error');
-      }
-      const accounts = state.accounts.list('tiktok');
-      const chosen =
-        req.query.get('sim_account') ?? accounts[nextAccount++ % Math.max(1, accounts.length)]?.externalId;
-      if (!chosen || !state.accounts.find('tiktok', chosen))
-        return jsonReply(404, { error: 'no such account' }, 'error');
+      const { clientKey, redirectUri: registered } = state.settings.apps.tiktok;
+      const given = dialog.consent(req, { param: 'client_key', id: clientKey, redirectUri: registered });
+      if ('status' in given) return given;
       const requested = (req.query.get('scope') ?? ALL_TIKTOK_SCOPES.join(',')).split(',').filter(Boolean);
       const code = state.tiktokTokens.issueCode({
-        account: accountKey('tiktok', chosen),
-        redirectUri,
+        account: given.account,
+        redirectUri: given.redirectUri,
         scopes: requested,
         expiresAtMs: state.clock.nowMs() + state.settings.tiktok.codeLifetimeSeconds * 1000,
         codeChallenge: req.query.get('code_challenge'),
@@ -41,7 +30,7 @@ export function tiktokAuthorizeRoute(state: SimState): SimRoute {
         scopes: requested.join(','),
         state: req.query.get('state') ?? '',
       });
-      return { status: 302, body: '', outcome: 'ok', headers: { location: `${redirectUri}?${query}` } };
+      return { status: 302, body: '', outcome: 'ok', headers: { location: `${given.redirectUri}?${query}` } };
     },
   };
 }

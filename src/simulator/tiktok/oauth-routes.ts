@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EndpointId } from '../core/endpoints';
+import { externalIdOf, type EndpointId } from '../core/endpoints';
 import { TIKTOK_LIFETIME_PRESETS } from '../core/options';
 import { type SimReply, type SimRequest, type SimRoute, type SimState } from '../server/types';
 import { jsonReply } from '../server/wire';
@@ -130,7 +130,7 @@ function tokenAnswer(
   const body = {
     access_token: access.value,
     expires_in: lifetimes.accessSeconds,
-    open_id: refresh.account.slice('tiktok:'.length),
+    open_id: externalIdOf(refresh.account),
     refresh_expires_in: Math.max(0, Math.floor((refresh.expiresAtMs - nowMs) / 1000)),
     refresh_token: refresh.value,
     scope: refresh.scopes.join(','),
