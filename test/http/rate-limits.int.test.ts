@@ -11,6 +11,7 @@ import {
   waitUntilReady,
   type PolicyName,
 } from '../../src/http/rate-limit';
+import { findFreePort } from '../../src/process/free-port';
 import { createRedis } from '../../src/redis/connection';
 import {
   connectSimAccount,
@@ -249,7 +250,7 @@ describe('the six rate limiters (real Redis, shared by every replica)', () => {
   describe('with Redis unreachable', () => {
     let closedPort: number;
     beforeAll(async () => {
-      closedPort = await freePort();
+      closedPort = await findFreePort();
     });
 
     it('general routes pass, logins stay limited (in-process fallback), and both are counted', async () => {
@@ -342,14 +343,6 @@ describe('the six rate limiters (real Redis, shared by every replica)', () => {
     );
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * A Redis that completes ioredis's connection handshake (HELLO, CLIENT SETINFO, the INFO ready check), so the
