@@ -147,7 +147,7 @@ const CASES: BadInput[] = [
     status: 400,
   },
   {
-    name: 'a string for minAgeHours',
+    name: 'a number for accountId',
     method: 'post',
     path: '/tiktok/sync',
     authed: true,
@@ -255,7 +255,14 @@ const CASES: BadInput[] = [
     authed: true,
     status: 400,
   },
-  { name: 'a path traversal id', method: 'get', path: '/accounts/..%2F..%2Fetc%2Fpasswd', authed: true },
+  {
+    name: 'a path traversal id',
+    method: 'get',
+    path: '/accounts/..%2F..%2Fetc%2Fpasswd',
+    authed: true,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+  },
   {
     name: 'a bad workflow id',
     method: 'get',
