@@ -69,7 +69,7 @@ describe('Instagram error classification against the simulator', () => {
     expect(error.kind).toBe('transient');
     expect(error.code).toEqual(typeof code === 'string' ? code : expect.stringMatching(code));
     // The rule fired once: the next call goes through.
-    await expect(h.instagram.listRecentMedia(token, 10)).resolves.toBeDefined();
+    await expect(h.instagram.listRecentMedia(token, 10)).resolves.toHaveProperty('value.length', 10);
   });
 
   it('is transient for code 1/2 under HTTP 500 as well', async () => {

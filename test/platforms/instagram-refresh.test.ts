@@ -47,7 +47,9 @@ describe('Instagram token refresh against the simulator', () => {
       tokens.obtainedAt.getTime() + 25 * HOUR_MS,
     );
     expect(value.tokens.accessExpiresAt.getTime() - value.tokens.obtainedAt.getTime()).toBe(5_183_944_000);
-    await expect(h.instagram.getProfile(value.tokens.accessToken)).resolves.toBeDefined();
+    await expect(h.instagram.getProfile(value.tokens.accessToken)).resolves.toMatchObject({
+      value: { externalId },
+    });
   });
 
   it('looks the account id up with GET /me when the caller does not pass it', async () => {
@@ -87,7 +89,9 @@ describe('Instagram token refresh against the simulator', () => {
       if (value.kind !== 'refreshed') throw new Error('expected a refresh');
       tokens = { ...tokens, ...value.tokens };
     }
-    await expect(h.instagram.getProfile(tokens.accessToken)).resolves.toBeDefined();
+    await expect(h.instagram.getProfile(tokens.accessToken)).resolves.toMatchObject({
+      value: { externalId },
+    });
   });
 
   it('reports an expired token (61 days) as auth_revoked 190/463: refresh is no longer possible', async () => {

@@ -1,6 +1,6 @@
-import { createInstagramClient, createTikTokClient, isPlatformError } from '../../src/platforms';
+import { createInstagramClient, createTikTokClient } from '../../src/platforms';
 import type { FetchLike } from '../../src/platforms/http';
-import { LogCapture, startHarness, type Harness } from './support';
+import { LogCapture, expectPlatformError, startHarness, type Harness } from './support';
 
 /**
  * Runs both clients through every failure mode with a fetch that records every secret on the wire (tokens,
@@ -32,13 +32,10 @@ describe('no token in logs or errors', () => {
 
   let h: Harness;
   const outputs: string[] = [];
+  /** Each captured call must fail with a PlatformError: a call that succeeds would check nothing. */
   async function capture(call: () => Promise<unknown>) {
-    try {
-      await call();
-    } catch (error) {
-      if (!isPlatformError(error)) throw error;
-      outputs.push(error.message, JSON.stringify(error), JSON.stringify(error.toJSON()), String(error.stack));
-    }
+    const error = await expectPlatformError(call());
+    outputs.push(error.message, JSON.stringify(error), JSON.stringify(error.toJSON()), String(error.stack));
   }
 
   beforeAll(async () => {
@@ -52,7 +49,10 @@ describe('no token in logs or errors', () => {
     const { code } = control.issueAuthCode('instagram', ig);
     const exchanged = await h.instagram.exchangeCode(`${code}#_`);
     await capture(() => h.instagram.exchangeCode(code)); // reused code
-    await capture(() => h.instagram.refreshToken({ ...exchanged.value, obtainedAt: new Date(0) })); // platform says too young
+    // The platform refuses as too young: logged as a failed call, answered as too_young.
+    await expect(
+      h.instagram.refreshToken({ ...exchanged.value, obtainedAt: new Date(0) }),
+    ).resolves.toMatchObject({ value: { kind: 'too_young' } });
     control.advanceClock(25 * 3_600_000);
     const refreshed = await h.instagram.refreshToken(exchanged.value);
     const token = refreshed.value.kind === 'refreshed' ? refreshed.value.tokens.accessToken : '';
@@ -125,6 +125,7 @@ describe('no token in logs or errors', () => {
         { status: 400 },
       );
     secrets.add(token).add(refresh);
+    const before = outputs.length;
     await capture(() =>
       createInstagramClient(h.config, { fetch: echo, logger: logs.logger }).getProfile(token),
     );
@@ -135,6 +136,7 @@ describe('no token in logs or errors', () => {
         obtainedAt: new Date(),
       }),
     );
+    expect(outputs.length - before).toBe(8);
     h.logs.lines.push(...logs.lines);
   });
 

@@ -106,7 +106,7 @@ describe('TikTok profile, videos and errors against the simulator', () => {
       retryAfterMs: 60_000,
     });
     // Quotas are per endpoint: video/list still has room.
-    await expect(h.tiktok.listRecentMedia(token, 5)).resolves.toBeDefined();
+    await expect(h.tiktok.listRecentMedia(token, 5)).resolves.toHaveProperty('value.length', 5);
   });
 
   it('is rate_limited under HTTP 200 as well', async () => {

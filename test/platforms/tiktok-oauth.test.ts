@@ -56,7 +56,7 @@ describe('TikTok tokens against the simulator', () => {
     expect(code).toMatch(/[*!]/);
     await expect(
       h.tiktok.exchangeCode(encodeURIComponent(code).replace(/\*/g, '%2A')),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject({ value: { externalId: openId } });
   });
 
   it('reports the scopes actually granted, a subset of those asked', async () => {

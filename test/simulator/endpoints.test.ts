@@ -106,7 +106,11 @@ describe('simulated endpoints', () => {
     const igLocation = ig.headers.get('location')!;
     expect(igLocation).toMatch(/#_$/);
     const igCode = new URL(igLocation).searchParams.get('code')!;
-    await expect(h.instagram.exchangeCode(`${igCode}#_`)).resolves.toBeDefined();
+    // No sim_account: the first seeded account consents.
+    const firstIg = h.sim.control.listAccounts('instagram')[0].externalId;
+    await expect(h.instagram.exchangeCode(`${igCode}#_`)).resolves.toMatchObject({
+      value: { externalId: firstIg },
+    });
 
     const verifier = 'a-verifier-that-is-long-enough-0123456789';
     const challenge = createHash('sha256').update(verifier).digest('base64url');
@@ -130,6 +134,36 @@ describe('simulated endpoints', () => {
       }).then((r) => r.json());
     expect(await exchange('wrong')).toMatchObject({ error: 'invalid_grant' });
     expect(await exchange(verifier)).toMatchObject({ scope: 'user.info.basic', token_type: 'Bearer' });
+  });
+
+  it('the dialogs refuse another app or redirect URI, and consent as sim_account when it is given', async () => {
+    const { appId, redirectUri, authorizeUrl } = h.config.instagram;
+    const dialog = (params: Record<string, string>) =>
+      fetch(`${authorizeUrl}?${new URLSearchParams({ response_type: 'code', state: 's', ...params })}`, {
+        redirect: 'manual',
+      });
+    const wrongApp = await dialog({ client_id: 'someone-else', redirect_uri: redirectUri });
+    expect(wrongApp.status).toBe(400);
+    expect(await wrongApp.json()).toEqual({ error: 'invalid client_id' });
+    expect((await dialog({ client_id: appId })).status).toBe(400);
+
+    const chosen = h.sim.control.listAccounts('instagram')[3].externalId;
+    const consented = await dialog({ client_id: appId, redirect_uri: redirectUri, sim_account: chosen });
+    expect(consented.status).toBe(302);
+    const code = new URL(consented.headers.get('location')!).searchParams.get('code')!;
+    await expect(h.instagram.exchangeCode(code)).resolves.toMatchObject({ value: { externalId: chosen } });
+    expect(h.sim.control.accountStats('instagram', chosen)['instagram.authorize']).toEqual({
+      total: 1,
+      ok: 1,
+      failed: 0,
+    });
+
+    const tt = await fetch(
+      `${h.config.tiktok.authorizeUrl}?${new URLSearchParams({ client_key: h.config.tiktok.clientKey, redirect_uri: 'https://elsewhere.test/cb', sim_account: 'x' })}`,
+      { redirect: 'manual' },
+    );
+    expect(tt.status).toBe(400);
+    expect(await tt.json()).toEqual({ error: 'redirect_uri does not match the registered one' });
   });
 
   it('adds latency (fixed + jitter) per endpoint', async () => {

@@ -94,13 +94,13 @@ describe('Instagram business-use-case budget', () => {
       code: 'IG_80002',
     });
     // Another account has its own budget.
-    const other = h.sim.control.issueTokens(
-      'instagram',
-      h.sim.control.listAccounts('instagram')[1].externalId,
-    ).accessToken;
-    await expect(h.instagram.getProfile(other)).resolves.toBeDefined();
+    const otherAccount = h.sim.control.listAccounts('instagram')[1].externalId;
+    const other = h.sim.control.issueTokens('instagram', otherAccount).accessToken;
+    await expect(h.instagram.getProfile(other)).resolves.toMatchObject({
+      value: { externalId: otherAccount },
+    });
 
     h.sim.control.advanceClock(24 * 3_600_000 + 1000);
-    await expect(h.instagram.getProfile(token)).resolves.toBeDefined();
+    await expect(h.instagram.getProfile(token)).resolves.toMatchObject({ value: { externalId: account } });
   });
 });
