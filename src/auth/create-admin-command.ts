@@ -19,7 +19,7 @@ export interface CreateAdminArgs {
 const argsSchema = z.object({
   email: emailSchema,
   password: passwordSchema,
-  name: z.string().trim().max(200),
+  name: z.string().trim().max(200).default(''),
 });
 
 export class UsageError extends Error {}
@@ -37,7 +37,8 @@ export async function parseCreateAdminArgs(
         email: { type: 'string' },
         password: { type: 'string' },
         'password-stdin': { type: 'boolean', default: false },
-        name: { type: 'string', default: 'Administrator' },
+        // No default here: without --name a promoted user keeps their name (upsertAdmin's fallback).
+        name: { type: 'string' },
       },
       strict: true,
     }));

@@ -61,7 +61,8 @@ describe('npm run admin -- create-admin (real PostgreSQL)', () => {
     expect(result.stdout).toContain('is now an admin');
     expect((await login('owner@socialsync.test', 'salon password')).status).toBe(401);
     const res = await login('owner@socialsync.test', 'piped admin password');
-    expect(res.body.user.role).toBe('admin');
+    // Without --name the user keeps the name they signed up with.
+    expect(res.body.user).toMatchObject({ role: 'admin', name: 'Owner' });
     expect(await h.db.orm.em.fork().count(User, { email: 'owner@socialsync.test' })).toBe(1);
   });
 
