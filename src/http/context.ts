@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { RouterContext, RouterMiddleware } from '@koa/router';
+import type { RouterContext } from '@koa/router';
 import type { Logger } from 'pino';
 import type { UserRole } from '../db/entities';
 
@@ -25,4 +25,3 @@ export interface AppState {
 }
 
 export type AppContext = RouterContext<AppState>;
-export type AppMiddleware = RouterMiddleware<AppState>;
