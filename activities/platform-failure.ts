@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { TokenCipherError } from '../src/crypto/token-cipher';
 import { isPlatformError, type PlatformError } from '../src/platforms/errors';
 import { PLATFORM_FAILURE_TYPES, TOKEN_UNREADABLE_FAILURE_TYPE } from '../workflows/shared';
@@ -21,7 +21,9 @@ export interface PlatformFailureDetails {
  *   retry timer and no worker slot is held while waiting;
  * - transient: retryable with the activity's exponential backoff;
  * - an undecryptable stored token: non-retryable (a key configuration problem, not the user's);
- * - anything else (database hiccup, lock timeout): rethrown as is, retried by the policy.
+ * - anything else (database hiccup, lock timeout): retried by the policy, typed by its class as Temporal
+ *   would type it, but stripped of its message (internalFailure);
+ * - a Temporal failure (e.g. a cancellation): rethrown as is.
  * Messages are built from codes only: a platform message might quote a token.
  */
 export function toActivityFailure(error: unknown): unknown {
@@ -34,7 +36,27 @@ export function toActivityFailure(error: unknown): unknown {
       details: [{ code: 'TOKEN_UNREADABLE' }],
     });
   }
-  return error;
+  if (error instanceof TemporalFailure) return error;
+  return internalFailure(error);
+}
+
+/**
+ * The database driver's message quotes the failed statement with its values (for the refresh's write: the
+ * newly encrypted tokens), and a failure's message and stack end up in the workflow history. What is kept:
+ * the class name (the failure type Temporal would give it, which the workflows use as the error code), the
+ * error's own code (SQLSTATE, ECONNRESET...) and the stack frames.
+ */
+function internalFailure(error: unknown): ApplicationFailure {
+  // Duck-typed: an error from another realm (Node internals under jest's vm) fails `instanceof Error`.
+  const thrown =
+    typeof error === 'object' && error !== null ? (error as { code?: unknown; stack?: unknown }) : null;
+  const type = thrown?.constructor?.name || 'Error';
+  const message = typeof thrown?.code === 'string' ? `${type} (${thrown.code})` : type;
+  const failure = ApplicationFailure.create({ type, message });
+  const frames =
+    typeof thrown?.stack === 'string' ? thrown.stack.split('\n').filter((line) => /^\s+at /.test(line)) : [];
+  failure.stack = [`${type}: ${message}`, ...frames].join('\n');
+  return failure;
 }
 
 function platformFailure(error: PlatformError): ApplicationFailure {

@@ -48,12 +48,13 @@ function currentRun(accountId?: string): SyncRunContext {
 }
 
 function asErrorItem(accountId: string, error: unknown): SyncBatchItemResult {
-  const failure = error as { nonRetryable?: boolean; details?: unknown[]; name?: string };
+  const failure = error as { nonRetryable?: boolean; details?: unknown[]; type?: string; name?: string };
   const details = failure.details?.[0] as Partial<PlatformFailureDetails> | undefined;
   return {
     kind: 'error',
     accountId,
-    errorCode: details?.code ?? failure.name ?? 'SYNC_FAILED',
+    // As the workflow reads a failed syncAccount: the code in the details, else the failure type.
+    errorCode: details?.code ?? failure.type ?? failure.name ?? 'SYNC_FAILED',
     retryable: !failure.nonRetryable,
   };
 }

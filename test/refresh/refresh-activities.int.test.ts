@@ -192,6 +192,43 @@ describe('token refresh activities', () => {
     });
   });
 
+  it('fails a database error while storing the new token retryably, without the statement or its values', async () => {
+    const account = await seedConnectedAccount(stack, owner, 'instagram', {
+      issuedAt: new Date(Date.now() - 55 * DAY),
+    });
+    const before = await row(account.account.id);
+    // The driver quotes the failed statement with its values: here the newly encrypted tokens.
+    await knex.raw(`create function fail_token_write() returns trigger language plpgsql as $$
+      begin raise exception 'simulated storage failure'; end $$`);
+    await knex.raw(
+      `create trigger fail_token_write before update of access_token_enc on social_accounts for each row
+       when (new.id = '${account.account.id}') execute function fail_token_write()`,
+    );
+    try {
+      const failure = await stack.activities
+        .refreshAccountToken({ accountId: account.account.id, trigger: 'admin' })
+        .then(
+          () => null,
+          (error: unknown) => error,
+        );
+      expect(failure).toBeInstanceOf(ApplicationFailure);
+      const { type, nonRetryable, message, stack: trace } = failure as ApplicationFailure;
+      // Typed and retried as Temporal would have done with the driver's error; the SQLSTATE says what failed.
+      expect({ type, nonRetryable, message }).toEqual({
+        type: 'DriverException',
+        nonRetryable: false,
+        message: 'DriverException (P0001)',
+      });
+      expect(trace).toContain('at updateAccount'); // the frames stay
+      const keyId = (before.access_token_enc as string).split('.')[1];
+      expect(trace).not.toContain(`v1.${keyId}.`);
+      expect(trace).not.toContain('access_token_enc');
+    } finally {
+      await knex.raw('drop trigger fail_token_write on social_accounts; drop function fail_token_write()');
+    }
+    expect((await row(account.account.id)).access_token_enc).toBe(before.access_token_enc); // rolled back
+  });
+
   it('delivers a notification to the webhook once, signed, retrying a failing receiver', async () => {
     const account = await seedConnectedAccount(stack, owner, 'tiktok', { issuedAt: new Date() });
     const { notificationId } = await stack.activities.markAccountReauthRequired({
