@@ -85,10 +85,3 @@ function platformFailure(error: PlatformError): ApplicationFailure {
       return ApplicationFailure.create({ type, message, details: [details], nonRetryable: true });
   }
 }
-
-/** The error code a failure carries (activity side), for attempt rows and metrics. */
-export function errorCodeOf(error: unknown): string {
-  if (isPlatformError(error)) return error.code;
-  if (error instanceof TokenCipherError) return 'TOKEN_UNREADABLE';
-  return 'INTERNAL';
-}
