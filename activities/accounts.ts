@@ -5,7 +5,8 @@ import { activityLogger } from './activity-context';
 import { openIncident, warnExpiringOnce } from './accounts-incidents';
 import { insertRefreshAttempt, lockAccount, updateAccount } from './accounts-store';
 import type { ActivityDeps } from './index';
-import { awaitsWebhook } from './notifications-store';
+import { awaitsWebhook, idsAwaitingWebhook } from './notifications-store';
+import { expiredTokenCode } from './tokens-rules';
 
 export interface MarkAccountReauthRequiredInput {
   accountId: string;
@@ -87,8 +88,8 @@ export function createAccountActivities(deps: Deps) {
         return { outcome: 'failed' as const, consecutiveFailures: 0, notificationIds: [], platform: null };
       const now = clock();
       const failures = account.consecutiveFailures + 1;
-      const dead = tokenIsDead(account, now);
-      if (dead && account.status === 'active') {
+      // The token died while the refresh kept failing (expiredTokenCode: what decides it on each platform).
+      if (account.status === 'active' && expiredTokenCode(account, now)) {
         const notification = await openIncident(tx, account, {
           status: 'expired',
           kind: 'token_expired',
@@ -106,7 +107,7 @@ export function createAccountActivities(deps: Deps) {
         return {
           outcome: 'expired' as const,
           consecutiveFailures: failures,
-          notificationIds: pending([notification]),
+          notificationIds: idsAwaitingWebhook(notification, deps.config.notifications.webhookUrl),
           platform: account.platform,
         };
       }
@@ -130,7 +131,7 @@ export function createAccountActivities(deps: Deps) {
       return {
         outcome: 'failed' as const,
         consecutiveFailures: failures,
-        notificationIds: pending([warning]),
+        notificationIds: idsAwaitingWebhook(warning, deps.config.notifications.webhookUrl),
         platform: account.platform,
       };
     });
@@ -172,24 +173,5 @@ export function createAccountActivities(deps: Deps) {
     return counts;
   }
 
-  function pending(notifications: Array<{ id: string; deliveredAt: Date | null } | null>): string[] {
-    return notifications
-      .filter(
-        (notification) =>
-          notification &&
-          awaitsWebhook({ ...notification, created: true }, deps.config.notifications.webhookUrl),
-      )
-      .map((notification) => notification!.id);
-  }
-
   return { markAccountReauthRequired, recordRefreshFailure, countAccountsByStatus };
-}
-
-/** Instagram: the access token itself; TikTok: the refresh token (an expired access token is routine). */
-function tokenIsDead(
-  account: { platform: Platform; accessExpiresAt: Date | null; refreshExpiresAt: Date | null },
-  now: Date,
-): boolean {
-  const deadline = account.platform === 'instagram' ? account.accessExpiresAt : account.refreshExpiresAt;
-  return deadline !== null && deadline <= now;
 }

@@ -42,3 +42,11 @@ export async function createNotificationOnce(
 export function awaitsWebhook(notification: StoredNotification, webhookUrl: string | undefined): boolean {
   return Boolean(webhookUrl) && notification.deliveredAt === null;
 }
+
+/** The notification's id when it waits for its webhook, else none: the ids a workflow starts deliveries for. */
+export function idsAwaitingWebhook(
+  notification: StoredNotification | null,
+  webhookUrl: string | undefined,
+): string[] {
+  return notification && awaitsWebhook(notification, webhookUrl) ? [notification.id] : [];
+}

@@ -5,7 +5,7 @@ import type { RefreshAccountTokenInput } from '../workflows/shared';
 import { openIncident, warnExpiringOnce } from './accounts-incidents';
 import { insertRefreshAttempt, lockAccount, updateAccount, type LockedAccount } from './accounts-store';
 import type { ActivityDeps } from './index';
-import { awaitsWebhook, type StoredNotification } from './notifications-store';
+import { idsAwaitingWebhook } from './notifications-store';
 import { expiredTokenCode, isDue, refreshedSince } from './tokens-rules';
 
 export interface RefreshAccountTokenActivityResult {
@@ -118,7 +118,7 @@ export function createLockedRefresh(deps: LockedRefreshDeps, clock: () => Date) 
       outcome: 'refreshed',
       platform: account.platform,
       accessExpiresAt: tokens.accessExpiresAt.toISOString(),
-      notificationIds: pending(warning),
+      notificationIds: idsAwaitingWebhook(warning, deps.config.notifications.webhookUrl),
     };
   }
 
@@ -146,7 +146,7 @@ export function createLockedRefresh(deps: LockedRefreshDeps, clock: () => Date) 
       outcome: 'expired',
       platform: account.platform,
       errorCode,
-      notificationIds: pending(notification),
+      notificationIds: idsAwaitingWebhook(notification, deps.config.notifications.webhookUrl),
     };
   }
 
@@ -158,12 +158,6 @@ export function createLockedRefresh(deps: LockedRefreshDeps, clock: () => Date) 
       externalId: account.externalId,
       scopes: account.scopes ? account.scopes.split(/[\s,]+/).filter(Boolean) : undefined,
     };
-  }
-
-  function pending(notification: StoredNotification | null): string[] {
-    return notification && awaitsWebhook(notification, deps.config.notifications.webhookUrl)
-      ? [notification.id]
-      : [];
   }
 
   return refreshUnderLock;
