@@ -177,14 +177,20 @@ export function createAccountSyncer(deps: SyncAccountDeps): AccountSyncer {
     if (!isPlatformError(error)) {
       log.warn({ err: safeErrorName(error) }, 'account sync failed');
       // An undecryptable token becomes non-retryable there; a database hiccup stays retryable.
-      throw toActivityFailure(error);
+      throw failed(error, 'unknown', safeErrorName(error));
     }
     log.warn({ error: error.toJSON() }, 'platform call failed during sync');
     if (error.kind === 'auth_revoked' || error.kind === 'permission_missing')
       return { kind: 'auth_revoked', platform: error.platform, errorCode: error.code };
     if (error.kind === 'rate_limited') return rateLimitedResult(error);
     // Transient: retried with backoff; invalid_request: our bug, not retried (the one mapping, habit 6).
-    throw toActivityFailure(error);
+    throw failed(error, error.platform, error.code);
+  }
+
+  /** A failed attempt is thrown, not returned: counted here (the alert on outcome="failed"), then mapped. */
+  function failed(error: unknown, platform: string, reason: string): unknown {
+    deps.metrics.syncAccounts.inc({ platform, outcome: 'failed', reason });
+    return toActivityFailure(error);
   }
 
   function rateLimitedResult(error: PlatformError): SyncAccountActivityResult {

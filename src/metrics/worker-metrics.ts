@@ -26,7 +26,7 @@ export function createWorkerMetrics(): WorkerMetrics {
     }),
     syncAccounts: new Counter({
       name: 'socialsync_account_syncs_total',
-      help: 'Per-account data syncs by platform, outcome (synced, skipped, reauth_required, failed) and reason',
+      help: 'Per-account data sync attempts by platform, outcome (synced, skipped, deferred, reauth_required, failed) and reason',
       labelNames: ['platform', 'outcome', 'reason'],
       registers: [registry],
     }),

@@ -1,9 +1,10 @@
+import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
-import type { AccountSyncer } from '../../activities/sync-account';
+import type { AccountSyncer, SyncAccountDeps, SyncRunContext } from '../../activities/sync-account';
 import { createAccountSyncer } from '../../activities/sync-account';
 import type { User } from '../../src/db/entities';
 import { createWorkerMetrics } from '../../src/metrics/worker-metrics';
-import { pacingSettingsFromConfig } from '../../src/pacing/plan';
+import { pacingSettingsFromConfig, type PacingSettings } from '../../src/pacing/plan';
 import { createSyncBudget } from '../../src/pacing/redis-budget';
 import { createPlatformClients } from '../../src/platforms';
 import { createAccountLease } from '../../src/sync/account-lease';
@@ -21,9 +22,15 @@ describe('account syncer: budgets and usage (simulator, PostgreSQL, Redis)', () 
   let db: TestDatabase;
   let stack: SyncStack;
   let owner: User;
+  let deps: SyncAccountDeps;
+  let pacing: PacingSettings;
   let syncOnce: AccountSyncer;
-  const run = (accountId: string) =>
-    syncOnce({ accountId }, { owner: `test/${accountId}`, workflowId: 'test', heartbeat: () => undefined });
+  const runOf = (accountId: string): SyncRunContext => ({
+    owner: `test/${accountId}`,
+    workflowId: 'test',
+    heartbeat: () => undefined,
+  });
+  const run = (accountId: string) => syncOnce({ accountId }, runOf(accountId));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -31,8 +38,8 @@ describe('account syncer: budgets and usage (simulator, PostgreSQL, Redis)', () 
     stack = await startSyncStack({ db, tiktokPerWindow: 3, windowMs: 10_000 });
     stack.simulator.control.setQuotas({ instagram: { dailyActiveUsers: 0.1, usageHeaders: 'app' } });
     owner = await insertUser(db.orm);
-    const pacing = pacingSettingsFromConfig(stack.config.sync, 10_000);
-    syncOnce = createAccountSyncer({
+    pacing = pacingSettingsFromConfig(stack.config.sync, 10_000);
+    deps = {
       config: stack.config,
       logger: pino({ level: 'silent' }),
       orm: db.orm,
@@ -47,7 +54,8 @@ describe('account syncer: budgets and usage (simulator, PostgreSQL, Redis)', () 
         settings: pacing,
       }),
       lease: createAccountLease({ redis: stack.redis, keyPrefix: stack.config.redis.keyPrefix }),
-    });
+    };
+    syncOnce = createAccountSyncer(deps);
   });
 
   afterAll(async () => {
@@ -94,5 +102,32 @@ describe('account syncer: budgets and usage (simulator, PostgreSQL, Redis)', () 
     const me = stack.simulator.control.endpointStats('instagram.me');
     expect(me.throttled).toBe(0);
     expect(me.total).toBe(9);
+  });
+
+  it('counts an attempt that fails as outcome="failed" with its code, and throws it for Temporal to retry', async () => {
+    // Own metrics, and own budgets: the tests above spent TikTok's window and paused Instagram.
+    const metrics = createWorkerMetrics();
+    const syncer = createAccountSyncer({
+      ...deps,
+      metrics,
+      budget: createSyncBudget({
+        redis: stack.redis,
+        keyPrefix: `${stack.config.redis.keyPrefix}failing:`,
+        settings: pacing,
+      }),
+    });
+    const account = await seedConnectedAccount(stack, owner, 'instagram', { postCount: 5 });
+    stack.simulator.control.failNextCalls('instagram', account.externalId, 1, { failure: 'transient' });
+    const failure = await syncer({ accountId: account.account.id }, runOf(account.account.id)).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'PlatformTransient', nonRetryable: false });
+    const code = (failure as ApplicationFailure).details?.[0] as { code: string };
+    expect(code).toMatchObject({ code: expect.stringMatching(/^IG_/) });
+    expect(await metrics.registry.metrics()).toContain(
+      `socialsync_account_syncs_total{platform="instagram",outcome="failed",reason="${code.code}"} 1`,
+    );
   });
 });
