@@ -54,7 +54,9 @@ describe('token refresh activities', () => {
       stack.simulator.control.accountStats('tiktok', account.externalId)['tiktok.token.refresh_token'],
     ).toEqual({ total: 2, ok: 2, failed: 0 });
     const stored = await storedTokens(db, stack.cipher, account.account.id);
-    await expect(stack.platforms.tiktok.getProfile(stored.accessToken)).resolves.toBeDefined();
+    await expect(stack.platforms.tiktok.getProfile(stored.accessToken)).resolves.toMatchObject({
+      value: { externalId: account.externalId },
+    });
     expect((await row(account.account.id)).version).toBe(3);
   });
 

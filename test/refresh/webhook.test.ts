@@ -71,10 +71,11 @@ describe('notification webhook signing and delivery (local HTTP receiver)', () =
       reason: 'NETWORK',
     });
     receiver = await startWebhookReceiver();
-    await postSignedWebhook(
-      { url: receiver.url, secret: undefined, timeoutMs: 2000 },
-      { id: 'n-6', body: '{}' },
-    );
+    await expect(
+      postSignedWebhook({ url: receiver.url, secret: undefined, timeoutMs: 2000 }, { id: 'n-6', body: '{}' }),
+    ).resolves.toEqual({ kind: 'delivered', status: 204 });
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0].headers['x-socialsync-delivery']).toBe('n-6');
     expect(receiver.received[0].headers['x-socialsync-signature']).toBeUndefined();
   });
 });

@@ -111,6 +111,7 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     // (and up to a few hundred ms: `start` is when the first activity was scheduled, which lags the workflow
     // clock the pacer reads by one workflow task on a busy machine).
     const lag = 250;
+    expect([offsets('tiktok').length, offsets('instagram').length]).toEqual([12, 12]);
     offsets('tiktok').forEach((offset, k) => expect(offset).toBeGreaterThanOrEqual(k * 1000 - 1000 - lag));
     expect(Math.max(...offsets('tiktok'))).toBeGreaterThanOrEqual(10_000 - lag);
     // Instagram has no cap: all of it leaves at once, while TikTok is still being paced.
