@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { postSignedWebhook, type FetchLike } from '../src/notifications/webhook';
-import type { DeliverNotificationInput } from '../workflows/shared';
+import { WEBHOOK_REJECTED_FAILURE_TYPE, type DeliverNotificationInput } from '../workflows/shared';
 import { activityLogger } from './activity-context';
 import type { ActivityDeps } from './index';
 
@@ -19,7 +19,6 @@ export interface NotificationWebhookBody {
   sentAt: string;
 }
 
-export const WEBHOOK_REJECTED_FAILURE_TYPE = 'WebhookRejected';
 const WEBHOOK_TIMEOUT_MS = 10_000;
 
 type Deps = Pick<ActivityDeps, 'config' | 'logger' | 'orm' | 'now'> & { webhookFetch?: FetchLike };

@@ -39,8 +39,9 @@ export function createTokenActivities(deps: Deps) {
     try {
       decision = await deps.orm.em.fork().transactional((tx) => refreshUnderLock(tx as EntityManager, input));
     } catch (error) {
+      // Name and code only: a database driver's message quotes the failed SQL with its values (ciphertexts).
       log.warn(
-        { err: { name: (error as Error).name, message: (error as Error).message } },
+        { err: { name: (error as Error).name, code: (error as { code?: unknown }).code } },
         'token refresh attempt failed',
       );
       throw toActivityFailure(error);

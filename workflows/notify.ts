@@ -1,7 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { makeDeliverNotificationWorkflowId, type DeliverNotificationInput } from './shared';
+import {
+  makeDeliverNotificationWorkflowId,
+  WEBHOOK_REJECTED_FAILURE_TYPE,
+  type DeliverNotificationInput,
+} from './shared';
 
 const { markAccountReauthRequired } = proxyActivities<Pick<Activities, 'markAccountReauthRequired'>>({
   startToCloseTimeout: '1 minute',
@@ -18,7 +22,7 @@ const { deliverNotificationWebhook } = proxyActivities<Pick<Activities, 'deliver
     backoffCoefficient: 2,
     maximumInterval: '1 hour',
     maximumAttempts: 20,
-    nonRetryableErrorTypes: ['WebhookRejected'],
+    nonRetryableErrorTypes: [WEBHOOK_REJECTED_FAILURE_TYPE],
   },
 });
 

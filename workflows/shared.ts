@@ -64,6 +64,8 @@ export const REAUTH_FAILURE_TYPES: readonly string[] = [
 ];
 /** A stored token that the current keys cannot decrypt: an operator problem, never retried, never blamed on the user. */
 export const TOKEN_UNREADABLE_FAILURE_TYPE = 'TokenUnreadable';
+/** The webhook receiver refused a notification for good (a 4xx other than 429): not retried. */
+export const WEBHOOK_REJECTED_FAILURE_TYPE = 'WebhookRejected';
 
 /** One delivery workflow per notification: starting it twice is harmless. */
 export function makeDeliverNotificationWorkflowId(notificationId: string): string {

@@ -142,7 +142,7 @@ describe('token refresh workflows (time-skipping)', () => {
     );
   });
 
-  it('answers the progress query while it runs', async () => {
+  it('answers the progress query with its counters and settings (here after it completed)', async () => {
     await withWorld({ accountIds: accountIds(3) }, async (_world, taskQueue) => {
       const handle = await testEnv.client.workflow.start('refreshExpiringTokensWorkflow', {
         taskQueue,
