@@ -16,6 +16,7 @@ import {
   type RefreshExpiringTokensInput,
   type SyncAllAccountsInput,
 } from '../../workflows/shared';
+import { WORKFLOW_TYPES } from './workflow-client';
 
 /**
  * The Temporal Schedules socialsync owns, created or updated (never duplicated) every time a worker starts,
@@ -39,7 +40,7 @@ export function tokenRefreshSchedule(config: Config): ScheduleDefinition {
     scheduleId: SCHEDULE_IDS.tokenRefresh,
     description: 'Refresh tokens expiring within REFRESH_WINDOW_DAYS (refreshExpiringTokensWorkflow)',
     cron: config.schedules.tokenRefreshCron,
-    workflowType: 'refreshExpiringTokensWorkflow',
+    workflowType: WORKFLOW_TYPES.refreshExpiringTokens,
     workflowId: makeRefreshExpiringTokensWorkflowId(),
     // Window, concurrency and spacing are read from the worker's configuration at run time, not frozen here.
     args: [input],
@@ -53,7 +54,7 @@ export function dataSyncSchedule(config: Config): ScheduleDefinition {
     scheduleId: SCHEDULE_IDS.dataSync,
     description: 'Sync every active account not synced for SYNC_MIN_AGE_HOURS (syncAllAccountsWorkflow)',
     cron: config.schedules.dataSyncCron,
-    workflowType: 'syncAllAccountsWorkflow',
+    workflowType: WORKFLOW_TYPES.syncAllAccounts,
     workflowId: makeSyncAllAccountsWorkflowId(),
     // Minimum age, concurrency and budgets are read from the worker's configuration at run time.
     args: [input],
