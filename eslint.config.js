@@ -23,7 +23,7 @@ module.exports = tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
   },
   {
-    files: ['test/**/*.ts', 'src/tooling/**', '.ci/**'],
+    files: ['test/**/*.ts', 'src/devtools/tooling/**', '.ci/**'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -2,17 +2,17 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config';
-import { startTsProcess, type ManagedProcess } from './dev/child-process';
-import { loadOrCreateDevSecrets } from './dev/dev-secrets';
-import { provideDevPlatforms } from './dev/dev-simulator';
-import { seedDemoData, type DemoLogins } from './dev/seed-demo';
-import { formatDevSummary } from './dev/summary';
-import { providePostgres } from './dev/provide-postgres';
-import { provideRedis } from './dev/provide-redis';
-import { preferredOrFreePort } from './dev/ports';
-import { httpOk, waitFor } from './dev/wait-for';
-import { startDevServer } from './temporal/dev-server';
-import { PROJECT_ROOT, readToolchain } from './tooling/toolchain';
+import { startTsProcess, type ManagedProcess } from './devtools/dev/child-process';
+import { loadOrCreateDevSecrets } from './devtools/dev/dev-secrets';
+import { provideDevPlatforms } from './devtools/dev/dev-simulator';
+import { seedDemoData, type DemoLogins } from './devtools/dev/seed-demo';
+import { formatDevSummary } from './devtools/dev/summary';
+import { providePostgres } from './devtools/dev/provide-postgres';
+import { provideRedis } from './devtools/dev/provide-redis';
+import { preferredOrFreePort } from './devtools/dev/ports';
+import { httpOk, waitFor } from './devtools/dev/wait-for';
+import { startDevServer } from './devtools/dev/temporal-dev-server';
+import { PROJECT_ROOT, readToolchain } from './devtools/tooling/toolchain';
 
 /**
  * `npm run dev`: the whole service on embedded defaults. Starts (or reuses) PostgreSQL, Redis and a Temporal

@@ -1,6 +1,6 @@
 import { createLogger } from './logger';
 import { onShutdownSignal } from './process/boot';
-import { createSimulator } from './simulator';
+import { createSimulator } from './devtools/simulator';
 
 /**
  * Composition root of the standalone simulator (`npm run simulator`, and the dev stack). It needs none of

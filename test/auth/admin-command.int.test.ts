@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { User } from '../../src/db/entities';
-import { PROJECT_ROOT } from '../../src/tooling/toolchain';
+import { PROJECT_ROOT } from '../../src/devtools/tooling/toolchain';
 import { startApiHarness, type ApiHarness } from '../helpers/api';
 import { TEST_ENV } from '../helpers/config';
 

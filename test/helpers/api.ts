@@ -22,7 +22,7 @@ import { createReadinessChecks } from '../../src/http/readiness';
 import { createLogger, type Logger } from '../../src/logger';
 import { createPlatformClients } from '../../src/platforms';
 import { createRedis } from '../../src/redis/connection';
-import { createSimulator, withSimulator, type Simulator } from '../../src/simulator';
+import { createSimulator, withSimulator, type Simulator } from '../../src/devtools/simulator';
 import { makeTestConfig, simulatorAppsFor } from './config';
 import { createTestDatabase, type TestDatabase } from './database';
 import { getIntegrationEnv } from './integration-env';

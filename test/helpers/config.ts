@@ -1,5 +1,5 @@
 import { loadConfig, type Config } from '../../src/config';
-import type { SimulatorOptions } from '../../src/simulator';
+import type { SimulatorOptions } from '../../src/devtools/simulator';
 
 /** A complete, valid environment for tests; override any variable per test. */
 export const TEST_ENV: Record<string, string> = {

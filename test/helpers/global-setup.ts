@@ -4,9 +4,9 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { startDevServer, type DevServer } from '../../src/devtools/dev/temporal-dev-server';
 import { WORKFLOWS_PATH } from '../../src/temporal/worker';
-import { PROJECT_ROOT, readToolchain } from '../../src/tooling/toolchain';
+import { PROJECT_ROOT, readToolchain } from '../../src/devtools/tooling/toolchain';
 import { databaseUrl, publishIntegrationEnv, type IntegrationEnv } from './integration-env';
 
 declare global {

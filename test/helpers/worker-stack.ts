@@ -7,7 +7,7 @@ import { createTokenCipher, type TokenCipher } from '../../src/crypto/token-ciph
 import { createWorkerMetrics, type WorkerMetrics } from '../../src/metrics/worker-metrics';
 import { createPlatformClients, type Platform, type PlatformClient } from '../../src/platforms';
 import { createRedis } from '../../src/redis/connection';
-import { createSimulator, withSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator';
+import { createSimulator, withSimulator, type Simulator, type SimulatorOptions } from '../../src/devtools/simulator';
 import { makeTestConfig } from './config';
 import type { TestDatabase } from './database';
 import { getIntegrationEnv } from './integration-env';

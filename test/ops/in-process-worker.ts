@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config';
 import type { TokenCipher } from '../../src/crypto/token-cipher';
 import type { User } from '../../src/db/entities';
-import type { Simulator, SimulatorOptions } from '../../src/simulator';
+import type { Simulator, SimulatorOptions } from '../../src/devtools/simulator';
 import { insertUser } from '../helpers/accounts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { startDevServerWorker, uniqueTaskQueue } from '../helpers/temporal';

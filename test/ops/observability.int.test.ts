@@ -6,7 +6,7 @@ import { createTokenCipher } from '../../src/crypto/token-cipher';
 import { loadConfig } from '../../src/config';
 import type { Platform } from '../../src/db/entities';
 import { findFreePort } from '../../src/process/free-port';
-import { createSimulator, type Simulator } from '../../src/simulator';
+import { createSimulator, type Simulator } from '../../src/devtools/simulator';
 import { RELAXED_LIMITS, readLatestOtp } from '../helpers/api';
 import { TEST_ENV } from '../helpers/config';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';

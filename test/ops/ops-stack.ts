@@ -4,16 +4,16 @@ import { promisify } from 'node:util';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { TokenCipher } from '../../src/crypto/token-cipher';
 import type { Platform, User } from '../../src/db/entities';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/dev-server';
-import { readToolchain } from '../../src/tooling/toolchain';
-import type { Simulator } from '../../src/simulator';
+import { SEARCH_ATTRIBUTES } from '../../src/devtools/dev/temporal-dev-server';
+import { readToolchain } from '../../src/devtools/tooling/toolchain';
+import type { Simulator } from '../../src/devtools/simulator';
 import { seedConnectedAccount, type ConnectedAccount } from '../helpers/accounts';
 import { TEST_ENV } from '../helpers/config';
 import { getIntegrationEnv } from '../helpers/integration-env';
 
 const run = promisify(execFile);
 
-/** The real `temporal` binary the dev server runs from (src/tooling/bootstrap.js chose it). */
+/** The real `temporal` binary the dev server runs from (src/devtools/tooling/bootstrap.js chose it). */
 export function temporalCliPath(): string {
   const path = readToolchain().temporalCli.path;
   if (!path) throw new Error('no temporal CLI binary in the toolchain (npm run bootstrap)');

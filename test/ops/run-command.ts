@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { PROJECT_ROOT } from '../../src/tooling/toolchain';
+import { PROJECT_ROOT } from '../../src/devtools/tooling/toolchain';
 
 export interface CommandRun {
   code: number | null;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { PROJECT_ROOT } from '../../src/tooling/toolchain';
+import { PROJECT_ROOT } from '../../src/devtools/tooling/toolchain';
 import { eventually } from './ops-stack';
 
 export type LogLine = Record<string, unknown>;

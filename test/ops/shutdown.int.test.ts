@@ -4,7 +4,7 @@ import { createTokenService } from '../../src/auth/tokens';
 import { createTokenCipher } from '../../src/crypto/token-cipher';
 import { loadConfig } from '../../src/config';
 import { findFreePort } from '../../src/process/free-port';
-import { createSimulator, type Simulator } from '../../src/simulator';
+import { createSimulator, type Simulator } from '../../src/devtools/simulator';
 import { progressQuery, type SyncAllAccountsInput, type SyncFleetProgress } from '../../workflows/shared';
 import { insertUser, type ConnectedAccount } from '../helpers/accounts';
 import { RELAXED_LIMITS } from '../helpers/api';

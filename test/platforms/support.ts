@@ -14,7 +14,7 @@ import {
   type AccountView,
   type Simulator,
   type SimulatorOptions,
-} from '../../src/simulator';
+} from '../../src/devtools/simulator';
 import { makeTestConfig, simulatorAppsFor } from '../helpers/config';
 
 /** Everything the clients logged, one JSON line per entry. */

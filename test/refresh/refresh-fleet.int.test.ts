@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { User } from '../../src/db/entities';
 import { verifyWebhookSignature } from '../../src/notifications/webhook';
-import type { EndpointId } from '../../src/simulator';
+import type { EndpointId } from '../../src/devtools/simulator';
 import {
   makeRefreshExpiringTokensWorkflowId,
   TRIGGERED_BY_SEARCH_ATTRIBUTE,

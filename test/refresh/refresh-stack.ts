@@ -1,5 +1,5 @@
 import type { TokenCipher } from '../../src/crypto/token-cipher';
-import type { SimulatorOptions } from '../../src/simulator';
+import type { SimulatorOptions } from '../../src/devtools/simulator';
 import type { TestDatabase } from '../helpers/database';
 import { startWorkerStack, type WorkerStack } from '../helpers/worker-stack';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';

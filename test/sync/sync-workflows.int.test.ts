@@ -13,7 +13,7 @@ import {
   type SyncFleetProgress,
   PLATFORM_FAILURE_TYPES,
 } from '../../workflows/shared';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/dev-server';
+import { SEARCH_ATTRIBUTES } from '../../src/devtools/dev/temporal-dev-server';
 import { createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
 import type { DueAccount, SyncAccountActivityResult } from '../../activities/sync';
 import {

