@@ -1,15 +1,152 @@
-import { envSchema, type Env } from './config/env-schema';
-import type { Config } from './config/types';
+import { z } from 'zod';
 
 /**
- * The only reader of process.env (architecture.md). `loadConfig(env)` parses every variable once, lists
- * every problem in one error, and returns a frozen object that is passed down explicitly.
- * A new variable goes into envSchema (config/env-schema.ts), Config (config/types.ts), toConfig below and
- * .env.example.
+ * The only reader of process.env. `loadConfig(env)` parses every variable once with the schema below, lists
+ * every problem in one error, and returns a frozen object that is passed down explicitly. The `Config` type is
+ * what the schema outputs: a new variable goes into envSchema, toConfig and .env.example (a test keeps
+ * .env.example in step), nowhere else.
  */
 
-export type { Env } from './config/env-schema';
-export type { Config, RateLimitPolicyConfig } from './config/types';
+const hex64 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)');
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+const url = z.url();
+const cron = z
+  .string()
+  .trim()
+  .regex(/^(\S+\s+){4}\S+$/, 'must be a 5-field cron expression, e.g. "0 2 * * *"');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** "<max>/<window>" with the window in s, m, h or d, e.g. "100/15m". */
+const rateLimitPolicy = z
+  .string()
+  .regex(/^\d+\/\d+[smhd]$/, 'must look like "<max>/<window>", e.g. "100/15m"')
+  .transform((value) => {
+    const [max, window] = value.split('/');
+    const unitSeconds = { s: 1, m: 60, h: 3600, d: 86400 }[window.slice(-1) as 's' | 'm' | 'h' | 'd'];
+    return { max: Number(max), windowSeconds: Number(window.slice(0, -1)) * unitSeconds };
+  });
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('.data'),
+
+  DATABASE_URL: url.default('postgresql://postgres@127.0.0.1:5432/socialsync'),
+  REDIS_URL: url.default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default('socialsync:'),
+
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('socialsync'),
+
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: optionalString,
+  TRUST_PROXY: z.string().default('false'),
+  MAX_BODY_BYTES: positiveInt.default(100 * 1024),
+  API_SHUTDOWN_GRACE_SECONDS: positiveInt.default(10),
+
+  ENCRYPTION_KEY: hex64,
+  ENCRYPTION_PREVIOUS_KEYS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(hex64)),
+  ENCRYPTION_IV: optionalString,
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  JWT_TTL_SECONDS: positiveInt.default(3600),
+  CRON_JOB_SECRET: z.string().min(16, 'must be at least 16 characters'),
+
+  INSTAGRAM_APP_ID: z.string().min(1),
+  INSTAGRAM_APP_SECRET: z.string().min(1),
+  INSTAGRAM_REDIRECT_URI: url,
+  INSTAGRAM_GRAPH_URL: url.default('https://graph.instagram.com'),
+  INSTAGRAM_OAUTH_URL: url.default('https://api.instagram.com'),
+  INSTAGRAM_AUTHORIZE_URL: url.default('https://www.instagram.com/oauth/authorize'),
+  INSTAGRAM_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/)
+    .default('v25.0'),
+  TIKTOK_CLIENT_KEY: z.string().min(1),
+  TIKTOK_CLIENT_SECRET: z.string().min(1),
+  TIKTOK_REDIRECT_URI: url,
+  TIKTOK_API_URL: url.default('https://open.tiktokapis.com'),
+  TIKTOK_AUTHORIZE_URL: url.default('https://www.tiktok.com/v2/auth/authorize/'),
+  PLATFORM_TIMEOUT_MS: positiveInt.default(10_000),
+
+  SCHEDULE_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine(isValidTimeZone, 'must be an IANA time zone, e.g. "UTC" or "Europe/Paris"'),
+  TOKEN_REFRESH_CRON: cron.default('0 2 * * *'),
+  DATA_SYNC_CRON: cron.default('0 3 * * *'),
+  SCHEDULE_CATCHUP_WINDOW_MINUTES: positiveInt.default(60),
+
+  REFRESH_WINDOW_DAYS: positiveInt.default(7),
+  REFRESH_CONCURRENCY: positiveInt.default(10),
+  REFRESH_JIT_MARGIN_MINUTES: positiveInt.default(10),
+  REFRESH_WARN_DAYS: positiveInt.default(7),
+  REFRESH_SPACING_MS: nonNegativeInt.default(100),
+
+  SYNC_MIN_AGE_HOURS: z.coerce.number().min(0).default(12),
+  SYNC_POSTS_LIMIT: positiveInt.max(100).default(25),
+  SYNC_CONCURRENCY: positiveInt.default(50),
+  SYNC_MIN_SPACING_MS: nonNegativeInt.default(0),
+  TIKTOK_REQUESTS_PER_MINUTE: positiveInt.default(600),
+  INSTAGRAM_REQUESTS_PER_MINUTE: nonNegativeInt.default(0),
+  INSTAGRAM_USAGE_SLOWDOWN_PERCENT: z.coerce.number().min(1).max(100).default(90),
+
+  NOTIFY_WEBHOOK_URL: optionalString.pipe(url.optional()),
+  NOTIFY_WEBHOOK_SECRET: optionalString,
+  SMTP_URL: optionalString,
+  MAIL_FROM: z.string().default('socialsync <no-reply@socialsync.local>'),
+  MAIL_OUTBOX_FILE: optionalString,
+
+  RATE_LIMIT_GENERAL: rateLimitPolicy.default({ max: 100, windowSeconds: 900 }),
+  RATE_LIMIT_AUTH: rateLimitPolicy.default({ max: 5, windowSeconds: 900 }),
+  RATE_LIMIT_SOCIAL: rateLimitPolicy.default({ max: 10, windowSeconds: 900 }),
+  RATE_LIMIT_UPLOAD: rateLimitPolicy.default({ max: 20, windowSeconds: 3600 }),
+  RATE_LIMIT_CHAT: rateLimitPolicy.default({ max: 100, windowSeconds: 300 }),
+  RATE_LIMIT_CONNECTION: rateLimitPolicy.default({ max: 50, windowSeconds: 86400 }),
+  RATE_LIMIT_REDIS_TIMEOUT_MS: positiveInt.default(100),
+  RATE_LIMIT_MEMORY_FALLBACK: booleanFlag,
+
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  WORKER_SHUTDOWN_GRACE_SECONDS: positiveInt.default(30),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.default(40),
+});
+
+function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type Env = z.output<typeof envSchema>;
+
+/** The environment as the service sees it: the variables above, grouped by the part that reads them. */
+const configSchema = envSchema.transform(toConfig);
+
+/** The parsed, frozen configuration every part of the service receives. */
+export type Config = DeepReadonly<z.output<typeof configSchema>>;
+export type RateLimitPolicyConfig = Config['rateLimits']['general'];
 
 /** Every variable the service reads (.env.example documents each one; a test keeps them in step). */
 export const ENV_VARIABLES = Object.keys(envSchema.shape) as (keyof Env)[];
@@ -22,7 +159,7 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = issue.path.join('.') || '(environment)';
@@ -32,7 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     });
     throw new ConfigError(problems);
   }
-  return deepFreeze(toConfig(parsed.data));
+  return deepFreeze(parsed.data);
 }
 
 /**
@@ -53,7 +190,7 @@ export function loadTemporalSettings(env: NodeJS.ProcessEnv = process.env): Conf
   });
 }
 
-function toConfig(e: Env): Config {
+function toConfig(e: Env) {
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -74,6 +211,7 @@ function toConfig(e: Env): Config {
       shutdownGraceSeconds: e.API_SHUTDOWN_GRACE_SECONDS,
     },
     encryption: { key: e.ENCRYPTION_KEY.toLowerCase(), previousKeys: e.ENCRYPTION_PREVIOUS_KEYS },
+    /** Set when the unsafe ENCRYPTION_IV of older deployments is still configured: it is ignored. */
     ignoredEncryptionIv: e.ENCRYPTION_IV !== undefined,
     auth: { jwtSecret: e.JWT_SECRET, jwtTtlSeconds: e.JWT_TTL_SECONDS, cronJobSecret: e.CRON_JOB_SECRET },
     instagram: {
@@ -104,6 +242,7 @@ function toConfig(e: Env): Config {
       concurrency: e.REFRESH_CONCURRENCY,
       jitMarginMinutes: e.REFRESH_JIT_MARGIN_MINUTES,
       warnDays: e.REFRESH_WARN_DAYS,
+      /** Durable timer between two refresh dispatches of a fleet run. */
       spacingMs: e.REFRESH_SPACING_MS,
     },
     sync: {
@@ -112,6 +251,7 @@ function toConfig(e: Env): Config {
       concurrency: e.SYNC_CONCURRENCY,
       minSpacingMs: e.SYNC_MIN_SPACING_MS,
       tiktokRequestsPerMinute: e.TIKTOK_REQUESTS_PER_MINUTE,
+      /** 0 means no app-wide cap: Instagram budgets are per account (BUC) and watched through usage headers. */
       instagramRequestsPerMinute: e.INSTAGRAM_REQUESTS_PER_MINUTE,
       instagramUsageSlowdownPercent: e.INSTAGRAM_USAGE_SLOWDOWN_PERCENT,
     },
@@ -129,6 +269,7 @@ function toConfig(e: Env): Config {
       chat: e.RATE_LIMIT_CHAT,
       connection: e.RATE_LIMIT_CONNECTION,
       redisTimeoutMs: e.RATE_LIMIT_REDIS_TIMEOUT_MS,
+      /** Forced in-process store (single API process only); set by `npm run dev` when no Redis answers. */
       memoryFallback: e.RATE_LIMIT_MEMORY_FALLBACK,
     },
     worker: {
@@ -151,3 +292,9 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+type DeepReadonly<T> = T extends readonly (infer Item)[]
+  ? readonly DeepReadonly<Item>[]
+  : T extends object
+    ? { readonly [Key in keyof T]: DeepReadonly<T[Key]> }
+    : T;
