@@ -1,5 +1,5 @@
 // ESLint flat config. The workflow sandbox is deterministic and has no Node APIs, so workflows/** may
-// import only @temporalio/workflow, its own files and *types* from activities/ (architecture.md, habit 1).
+// import only @temporalio/workflow, its own files and *types* from activities/ and src/ (docs/architecture.md).
 const { builtinModules } = require('node:module');
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
@@ -40,7 +40,8 @@ module.exports = tseslint.config(
           patterns: [
             {
               group: ['**/src/**', '../src', '../src/*'],
-              message: 'Workflows must not import src/**: pass ids and call activities instead.',
+              allowTypeImports: true,
+              message: 'Workflows import src/** as types only: pass ids and call activities instead.',
             },
             {
               group: ['**/activities', '**/activities/**'],

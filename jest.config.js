@@ -2,7 +2,7 @@
 // - unit: pure logic and in-process HTTP (simulator, clients, cipher, config); no external services.
 // - integration (`*.int.test.ts`): real PostgreSQL, Redis and a Temporal server started once per run by
 //   test/helpers/global-setup.ts.
-// ts-jest only transpiles (isolatedModules); `npm run typecheck` type-checks (stack-notes.md: ~3x faster).
+// ts-jest only transpiles (isolatedModules); `npm run typecheck` type-checks (about 3x faster than type-checking inside jest).
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] };
 
 module.exports = {

@@ -1,71 +1,109 @@
-import { pacingSettingsFromConfig, platformBudgetPlan, PLATFORM_WINDOW_MS } from '../src/pacing/plan';
-import { createSyncBudget } from '../src/pacing/redis-budget';
-import { createAccountLease } from '../src/sync/account-lease';
-import type { ActivityDeps } from './index';
-import { createSyncAccountActivity, createSyncAccountsActivity } from './sync-account-activities';
-import type { DueAccount, ListAccountsDueInput, SyncSettings } from './sync-types';
+import { listDueForSync, type DueAccount } from '../src/accounts/store';
+import {
+  syncAccountOnce,
+  type AccountSyncDeps,
+  type SyncAttemptInput,
+  type SyncAttemptResult,
+} from '../src/sync/account-syncer';
+import { createSyncBudget } from '../src/sync/budget';
+import { createAccountLease } from '../src/sync/lease';
+import {
+  pacingSettingsFromConfig,
+  PLATFORM_WINDOW_MS,
+  syncSettings,
+  type SyncSettings,
+} from '../src/sync/pacing';
+import type { Platform } from '../src/platforms/types';
+import { decodeFailure } from '../workflows/contract';
+import { currentSyncRun } from './context';
+import type { ActivityDeps } from './deps';
+import { toActivityFailure } from './to-failure';
 
-export * from './sync-types';
+/** The data-sync activities: settings for the workflows, the due-account pages, one account's sync. */
 
-/** The data-sync activities (issue 5): settings for the workflows, the due-account pages, one account's sync. */
-export interface SyncActivityOptions {
-  /**
-   * The platforms' counting window (one minute). Whole-stack tests shrink it, with the simulator's, so a
-   * quota binds within seconds; configured limits stay "per minute" and are scaled to it.
-   */
-  platformWindowMs?: number;
+export interface ListAccountsDueInput {
+  /** ISO instant: accounts last synced before it (or never) are due. */
+  dueBefore: string;
+  /** Page after this account id (ids are the stable order); null for the first page. */
+  after: string | null;
+  limit: number;
+  platform?: Platform;
 }
 
-export function createSyncActivities(deps: ActivityDeps, options: SyncActivityOptions = {}) {
-  const pacing = pacingSettingsFromConfig(deps.config.sync, options.platformWindowMs ?? PLATFORM_WINDOW_MS);
-  const budget = createSyncBudget({
-    redis: deps.redis,
-    keyPrefix: deps.config.redis.keyPrefix,
-    settings: pacing,
-  });
-  const lease = createAccountLease({ redis: deps.redis, keyPrefix: deps.config.redis.keyPrefix });
+/** Several accounts in one activity: the fleet's first attempt at each, to spread Temporal's per-task cost. */
+export interface SyncAccountsBatchInput {
+  accounts: SyncAttemptInput[];
+}
 
-  /** Workflows cannot read configuration: the fleet asks for its defaults and pacing rates here. */
-  async function getSyncSettings(): Promise<SyncSettings> {
-    const sync = deps.config.sync;
-    return {
-      minAgeHours: sync.minAgeHours,
-      concurrency: sync.concurrency,
-      postsLimit: sync.postsLimit,
-      minSpacingMs: sync.minSpacingMs,
-      budgets: {
-        instagram: platformBudgetPlan('instagram', pacing),
-        tiktok: platformBudgetPlan('tiktok', pacing),
-      },
-    };
-  }
+/**
+ * One account's outcome in a batch. A failure that would throw in syncAccount is an `error` item here, so
+ * one account never fails its neighbours: the workflow retries it alone with syncAccount's retry policy.
+ */
+export type SyncBatchItemResult =
+  SyncAttemptResult | { kind: 'error'; accountId: string; errorCode: string; retryable: boolean };
 
-  /**
-   * One page of active accounts last synced before `dueBefore` (or never), in id order after `after`:
-   * keyset paging, so accounts synced meanwhile drop out and none is read twice.
-   */
-  async function listAccountsDueForSync(input: ListAccountsDueInput): Promise<DueAccount[]> {
-    const query = deps.orm.em
-      .getKnex()('social_accounts')
-      .select('id', 'platform')
-      .where('status', 'active')
-      .andWhere((due) =>
-        due.whereNull('last_synced_at').orWhere('last_synced_at', '<', new Date(input.dueBefore)),
-      )
-      .orderBy('id')
-      .limit(input.limit);
-    if (input.after) query.andWhere('id', '>', input.after);
-    if (input.platform) query.andWhere('platform', input.platform);
-    const rows: { id: string; platform: DueAccount['platform'] }[] = await query;
-    return rows.map((row) => ({ id: row.id, platform: row.platform }));
-  }
+export interface SyncAccountsBatchResult {
+  results: SyncBatchItemResult[];
+}
 
+/** The account syncer's dependencies from the worker's; the benchmark's plain-Node baseline builds them alike. */
+export function accountSyncDeps(deps: ActivityDeps): AccountSyncDeps {
+  const pacing = pacingSettingsFromConfig(deps.config.sync, deps.platformWindowMs ?? PLATFORM_WINDOW_MS);
+  const keyPrefix = deps.config.redis.keyPrefix;
   return {
-    getSyncSettings,
-    listAccountsDueForSync,
-    syncAccount: createSyncAccountActivity({ ...deps, budget, lease, pacing }),
-    syncAccounts: createSyncAccountsActivity({ ...deps, budget, lease, pacing }),
+    db: deps.orm.em.getKnex(),
+    cipher: deps.cipher,
+    platforms: deps.platforms,
+    budget: createSyncBudget({ redis: deps.redis, keyPrefix, settings: pacing }),
+    lease: createAccountLease({ redis: deps.redis, keyPrefix }),
+    pacing,
+    metrics: deps.metrics,
+    logger: deps.logger,
+    now: deps.now,
+    jitMarginMinutes: deps.config.refresh.jitMarginMinutes,
+    instagramUsageSlowdownPercent: deps.config.sync.instagramUsageSlowdownPercent,
   };
 }
 
-export type SyncActivities = ReturnType<typeof createSyncActivities>;
+export function createSyncActivities(deps: ActivityDeps) {
+  const syncDeps = accountSyncDeps(deps);
+  const { db, pacing } = syncDeps;
+
+  /** Workflows cannot read configuration: the fleet asks for its defaults and pacing rates here. */
+  async function getSyncSettings(): Promise<SyncSettings> {
+    return syncSettings(deps.config.sync, pacing);
+  }
+
+  async function listAccountsDueForSync(input: ListAccountsDueInput): Promise<DueAccount[]> {
+    return listDueForSync(db, { ...input, dueBefore: new Date(input.dueBefore) });
+  }
+
+  /** One account's sync (src/sync/account-syncer.ts); its lease owner is this activity. */
+  async function syncAccount(input: SyncAttemptInput): Promise<SyncAttemptResult> {
+    try {
+      return await syncAccountOnce(syncDeps, input, currentSyncRun());
+    } catch (error) {
+      throw toActivityFailure(error);
+    }
+  }
+
+  /**
+   * The fleet's batched first attempt: each account synced as by syncAccount, all at once (the fleet's
+   * concurrency counts them), each with its own lease; failures become items instead of failing the batch.
+   */
+  async function syncAccounts(input: SyncAccountsBatchInput): Promise<SyncAccountsBatchResult> {
+    const results = await Promise.all(
+      input.accounts.map((account) =>
+        syncAccountOnce(syncDeps, account, currentSyncRun(account.accountId)).catch(
+          (error: unknown): SyncBatchItemResult => {
+            const { code, retryable } = decodeFailure(toActivityFailure(error));
+            return { kind: 'error', accountId: account.accountId, errorCode: code, retryable };
+          },
+        ),
+      ),
+    );
+    return { results };
+  }
+
+  return { getSyncSettings, listAccountsDueForSync, syncAccount, syncAccounts };
+}

@@ -1,72 +1,90 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { PlatformError } from '../src/platforms/errors';
-import type { Platform } from '../src/platforms/types';
-import type { RefreshAccountTokenInput } from '../workflows/shared';
-import { activityLogger } from './activity-context';
-import { insertRefreshAttempt, readAccountExpiry } from './accounts-store';
-import { toActivityFailure } from './platform-failure';
-import { isDue } from './tokens-rules';
-import type { ActivityDeps } from './index';
+import { isPlatformError } from '../src/platforms/errors';
 import {
-  createLockedRefresh,
-  type LockedDecision,
-  type RefreshAccountTokenActivityResult,
-} from './tokens-under-lock';
+  findAccountsDueForRefresh as findDuePage,
+  isFinalRefusal,
+  recordRefreshFailure as recordFailure,
+  refreshAccountToken as refresh,
+  refusalOutcome,
+  type DueForRefreshPage,
+  type RefreshFailureRecord,
+  type RefreshTokenResult,
+  type TokenRefreshDeps,
+} from '../src/tokens/refresh';
+import type { RefreshAccountTokenInput, RefreshFleetCursor, RefreshTrigger } from '../workflows/contract';
+import { activityLogger } from './context';
+import type { ActivityDeps } from './deps';
+import { toActivityFailure } from './to-failure';
 
-export type { RefreshAccountTokenActivityResult } from './tokens-under-lock';
+/**
+ * The token-refresh activities: the refresh itself (src/tokens/refresh.ts) with its log lines, metrics and
+ * failure mapping, the failure record after retries ran out, and the fleet run's settings and pages.
+ */
 
-type Deps = Pick<ActivityDeps, 'config' | 'logger' | 'orm' | 'cipher' | 'platforms' | 'metrics' | 'now'>;
+export interface RefreshFleetSettings {
+  windowDays: number;
+  concurrency: number;
+  spacingMs: number;
+}
 
-export function createTokenActivities(deps: Deps) {
-  const clock = deps.now ?? (() => new Date());
-  const refreshUnderLock = createLockedRefresh(deps, clock);
+export interface FindAccountsDueForRefreshInput {
+  /** ISO; accounts whose access token expires before it are due. Omitted: now + windowDays (first page). */
+  cutoff?: string;
+  windowDays: number;
+  after: RefreshFleetCursor | null;
+  limit: number;
+}
+
+export interface RecordRefreshFailureInput {
+  accountId: string;
+  errorCode: string;
+  trigger: RefreshTrigger;
+}
+
+export type RecordRefreshFailureResult = Omit<RefreshFailureRecord, 'platform'>;
+
+export function createTokenActivities(deps: ActivityDeps) {
+  const refreshDeps: TokenRefreshDeps = {
+    db: deps.orm.em.getKnex(),
+    cipher: deps.cipher,
+    platforms: deps.platforms,
+    now: deps.now,
+    warnDays: deps.config.refresh.warnDays,
+    webhookUrl: deps.config.notifications.webhookUrl,
+  };
 
   /**
-   * Refreshes one account's token, serialised system-wide by the account's row lock, deciding on state
-   * re-read after the lock is taken (a refresh someone else just did is not repeated: under TikTok's strict
-   * rotation a second refresh with the old refresh token would be answered invalid_grant). Platform errors
-   * are thrown as ApplicationFailures (platform-failure.ts); expected outcomes are returned.
+   * Refreshes one account's token, serialised system-wide by the account's row lock. Platform refusals are
+   * thrown as ApplicationFailures (to-failure.ts); expected outcomes are returned.
    */
-  async function refreshAccountToken(
-    input: RefreshAccountTokenInput,
-  ): Promise<RefreshAccountTokenActivityResult> {
+  async function refreshAccountToken(input: RefreshAccountTokenInput): Promise<RefreshTokenResult> {
     const log = activityLogger(deps.logger, { accountId: input.accountId, trigger: input.trigger });
-    if (await clearlyNotDue(input)) return { outcome: 'not_due', notificationIds: [] };
     const started = Date.now();
     const observeDuration = (platform: string, outcome: string) =>
       deps.metrics.refreshDuration.observe({ platform, outcome }, (Date.now() - started) / 1000);
-    let decision: LockedDecision;
+    let result: RefreshTokenResult;
     try {
-      decision = await deps.orm.em.fork().transactional((tx) => refreshUnderLock(tx as EntityManager, input));
+      result = await refresh(refreshDeps, input);
     } catch (error) {
-      // Name and code only: a database driver's message quotes the failed SQL with its values (ciphertexts).
-      log.warn(
-        { err: { name: (error as Error).name, code: (error as { code?: unknown }).code } },
-        'token refresh attempt failed',
-      );
+      if (isPlatformError(error)) {
+        observeDuration(error.platform, error.kind);
+        const outcome = isFinalRefusal(error) ? refusalOutcome(error) : 'retrying';
+        deps.metrics.refreshAttempts.inc({ platform: error.platform, outcome, reason: error.code });
+        log.warn({ platform: error.platform, error: error.toJSON() }, 'token refresh refused by platform');
+      } else {
+        // Name and code only: a database driver's message quotes the failed SQL with its values (ciphertexts).
+        const { name, code } = error as { name?: unknown; code?: unknown };
+        log.warn({ err: { name, code } }, 'token refresh attempt failed');
+      }
       throw toActivityFailure(error);
     }
-    if (decision.kind === 'platform_error') {
-      observeDuration(decision.platform, decision.error.kind);
-      await recordPlatformError(input, decision.platform, decision.error);
-      log.warn(
-        { platform: decision.platform, error: decision.error.toJSON() },
-        'token refresh refused by platform',
-      );
-      throw toActivityFailure(decision.error);
-    }
-    const { result } = decision;
     if (result.outcome === 'not_due') {
       // Not an attempt: a just-in-time check before every TikTok sync would drown the real numbers.
       log.debug({ platform: result.platform }, 'token refresh not due');
       return result;
     }
-    deps.metrics.refreshAttempts.inc({
-      platform: result.platform ?? 'unknown',
-      outcome: result.outcome,
-      reason: result.errorCode ?? 'ok',
-    });
-    observeDuration(result.platform ?? 'unknown', result.outcome);
+    const platform = result.platform ?? 'unknown';
+    deps.metrics.refreshAttempts.inc({ platform, outcome: result.outcome, reason: result.errorCode ?? 'ok' });
+    observeDuration(platform, result.outcome);
     log.info(
       {
         platform: result.platform,
@@ -79,34 +97,39 @@ export function createTokenActivities(deps: Deps) {
     return result;
   }
 
-  /** Unlocked pre-check: most just-in-time calls find a fresh token and never touch the lock. */
-  async function clearlyNotDue(input: RefreshAccountTokenInput): Promise<boolean> {
-    if (input.onlyIfExpiresWithinMinutes === undefined) return false;
-    const state = await readAccountExpiry(deps.orm.em.fork(), input.accountId);
-    return (
-      state?.status === 'active' && !isDue(state.accessExpiresAt, clock(), input.onlyIfExpiresWithinMinutes)
-    );
-  }
-
-  /** Non-retryable refusals are final: their attempt row is written now (retryable ones by recordRefreshFailure). */
-  async function recordPlatformError(
-    input: RefreshAccountTokenInput,
-    platform: Platform,
-    error: PlatformError,
-  ): Promise<void> {
-    const final = error.kind !== 'transient' && error.kind !== 'rate_limited';
-    const outcome =
-      error.kind === 'auth_revoked' || error.kind === 'permission_missing' ? 'reauth_required' : 'failed';
-    deps.metrics.refreshAttempts.inc({ platform, outcome: final ? outcome : 'retrying', reason: error.code });
-    if (!final) return;
-    await insertRefreshAttempt(deps.orm.em.fork(), {
-      accountId: input.accountId,
-      platform,
-      outcome,
-      errorCode: error.code,
-      trigger: input.trigger,
+  /** After a refresh's retries ran out: the account's failure count, or its expiry and the owner's notice. */
+  async function recordRefreshFailure(input: RecordRefreshFailureInput): Promise<RecordRefreshFailureResult> {
+    const log = activityLogger(deps.logger, { accountId: input.accountId, trigger: input.trigger });
+    const { platform, ...result } = await recordFailure(refreshDeps, input);
+    deps.metrics.refreshAttempts.inc({
+      platform: platform ?? 'unknown',
+      outcome: result.outcome,
+      reason: input.errorCode,
     });
+    log.warn(
+      {
+        platform,
+        outcome: result.outcome,
+        errorCode: input.errorCode,
+        consecutiveFailures: result.consecutiveFailures,
+      },
+      'token refresh failed',
+    );
+    return result;
   }
 
-  return { refreshAccountToken };
+  /** The configured defaults, read by a fleet run once (a workflow cannot read configuration). */
+  async function getRefreshFleetSettings(): Promise<RefreshFleetSettings> {
+    const { windowDays, concurrency, spacingMs } = deps.config.refresh;
+    return { windowDays, concurrency, spacingMs };
+  }
+
+  /** One page of active accounts due for a refresh (ids and platform only), in id order after the cursor. */
+  async function findAccountsDueForRefresh(
+    input: FindAccountsDueForRefreshInput,
+  ): Promise<DueForRefreshPage> {
+    return findDuePage(refreshDeps, input);
+  }
+
+  return { refreshAccountToken, recordRefreshFailure, getRefreshFleetSettings, findAccountsDueForRefresh };
 }

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
       cipher: createTokenCipher(config.encryption),
       platforms: createPlatformClients(config, { logger }),
       metrics,
+      now: () => new Date(),
     });
     const worker = await createTemporalWorker({
       connection,

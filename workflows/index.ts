@@ -1,8 +1,8 @@
 /**
- * The one workflowsPath given to the worker: every workflow type it can run is exported from here.
+ * The one workflowsPath given to the worker: the worker registers every function exported here as a
+ * workflow type, so only the workflows are exported (their helpers stay in their own files).
  */
-export * from './notify';
-export * from './refresh-account';
-export * from './refresh-expiring-tokens';
-export * from './sync-account';
-export * from './sync-all-accounts';
+export { deliverNotificationWorkflow } from './notify';
+export { refreshAccountTokenWorkflow, refreshExpiringTokensWorkflow } from './refresh-tokens';
+export { syncAccountWorkflow } from './sync-account';
+export { syncAllAccountsWorkflow } from './sync-all-accounts';

@@ -1,29 +1,18 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import {
-  makeDeliverNotificationWorkflowId,
-  WEBHOOK_REJECTED_FAILURE_TYPE,
-  type DeliverNotificationInput,
-} from './shared';
+import { makeDeliverNotificationWorkflowId, type DeliverNotificationInput } from './contract';
+import { DATABASE_RETRY, WEBHOOK_RETRY } from './retry';
 
 const { markAccountReauthRequired } = proxyActivities<Pick<Activities, 'markAccountReauthRequired'>>({
   startToCloseTimeout: '1 minute',
-  // A database write: retried until PostgreSQL answers, for up to about half an hour (1+2+...+60 s x 30).
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
+  retry: DATABASE_RETRY,
 });
 
 const { deliverNotificationWebhook } = proxyActivities<Pick<Activities, 'deliverNotificationWebhook'>>({
   // One POST with a 10 s timeout, plus the database reads and write.
   startToCloseTimeout: '30s',
-  // 10 s doubling up to 1 h, 20 attempts: a receiver may be down for about half a day before we give up.
-  retry: {
-    initialInterval: '10s',
-    backoffCoefficient: 2,
-    maximumInterval: '1 hour',
-    maximumAttempts: 20,
-    nonRetryableErrorTypes: [WEBHOOK_REJECTED_FAILURE_TYPE],
-  },
+  retry: WEBHOOK_RETRY,
 });
 
 /** Delivers one notification to the webhook, retried by Temporal; its own workflow so no caller waits for it. */

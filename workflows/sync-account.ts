@@ -1,16 +1,44 @@
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { SyncBatchItemResult } from '../activities/sync';
+import type { SyncAttemptResult } from '../src/sync/account-syncer';
+import type { AccountCalls } from '../src/sync/pacing';
+import type { Platform } from '../src/platforms/types';
 import {
   ACCOUNT_ID_SEARCH_ATTRIBUTE,
+  decodeFailure,
   PLATFORM_SEARCH_ATTRIBUTE,
-  TRIGGERED_BY_SEARCH_ATTRIBUTE,
   progressQuery,
   SYNC_ACCOUNT_FAILED_TYPE,
+  tagMissingSearchAttributes,
+  TRIGGERED_BY_SEARCH_ATTRIBUTE,
   type SyncAccountInput,
   type SyncAccountProgress,
   type SyncAccountResult,
-} from './shared';
-import { tagMissingSearchAttributes } from './search-attributes';
-import { syncOneAccount } from './sync-account-steps';
+} from './contract';
+import { notifyAccountReauthRequired } from './notify';
+import { refreshAccountTokenDurably } from './refresh-tokens';
+import { SYNC_ACCOUNT_RETRY, SYNC_FIRST_RETRY_MS } from './retry';
+
+/**
+ * One account's data sync: the on-demand workflow, and the loop over the syncAccount activity that it shares
+ * with the fleet (sync-all-accounts.ts). Every wait is a durable timer taken between activity attempts, so
+ * no worker slot is held while a budget refills, a platform throttles, or another sync holds the account.
+ */
+
+const { syncAccount } = proxyActivities<Pick<Activities, 'syncAccount'>>({
+  // Three platform calls of at most PLATFORM_TIMEOUT_MS (10 s) plus one transaction fit with room to spare.
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: SYNC_ACCOUNT_RETRY,
+});
+
+/** An on-demand sync waits this long between looks at an account another sync holds (a sync takes ~0.1-1 s). */
+export const BUSY_RECHECK_MS = 2_000;
+/** Waits of any kind before the account is given up as failed (retried by the next run). */
+const MAX_ROUNDS = 50;
+/** The fleet does not keep an account waiting longer than this for its own throttle (Meta BUC can say 1 h). */
+const MAX_ACCOUNT_WAIT_MS = 10 * 60_000;
 
 /**
  * One account's sync on demand (API, admin, CLI), id makeSyncAccountWorkflowId(accountId): starters use
@@ -54,4 +82,172 @@ export async function syncAccountWorkflow(input: SyncAccountInput): Promise<Sync
     });
   }
   return result;
+}
+
+export interface AccountSyncOptions {
+  accountId: string;
+  /** The fleet's batched first attempt (syncAccounts); later attempts use syncAccount and its retries. */
+  first?: SyncBatchItemResult;
+  /** Known by the fleet from its page; learned from the first result otherwise. */
+  platform?: Platform;
+  /** Fleet runs: skip the account if someone synced it at or after this instant. */
+  dueBefore?: string;
+  /** On demand: wait for a sync that holds the account; fleet: skip it (it is being synced right now). */
+  waitWhenBusy: boolean;
+  /** The fleet's pacing turn before each attempt after the first (the fleet paces the first itself). */
+  beforeRetry?: (platform: Platform | undefined) => Promise<void>;
+  /** The fleet pauses the whole platform (its beforeRetry then waits); without it, this account sleeps. */
+  onPlatformPaused?: (platform: Platform, waitMs: number) => void;
+  onStage?: (stage: SyncAccountProgress['stage'], rateLimitedUntil: string | null) => void;
+  /** What the sync really cost in platform calls (the fleet paces on it). */
+  onCalls?: (platform: Platform, calls: AccountCalls) => void;
+  onPlatformKnown?: (platform: Platform) => void;
+}
+
+/** The account's sync, attempt after attempt, until it has a final result. */
+export function syncOneAccount(options: AccountSyncOptions): Promise<SyncAccountResult> {
+  return new AccountSyncLoop(options).run();
+}
+
+/** null: sync again (after any wait already taken); otherwise the account's final result. */
+type Step = SyncAccountResult | null;
+
+class AccountSyncLoop {
+  private platform: Platform | undefined;
+  /** The token was just refreshed (or found fresh): later attempts skip the expiry check. */
+  private skipTokenCheck = false;
+  /** TikTok gets one forced refresh per sync after an auth refusal. */
+  private forcedRefreshDone = false;
+
+  constructor(private readonly options: AccountSyncOptions) {
+    this.platform = options.platform;
+  }
+
+  async run(): Promise<SyncAccountResult> {
+    const { options } = this;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      if (round > 0) await options.beforeRetry?.(this.platform);
+      options.onStage?.('syncing', null);
+      const result =
+        round === 0 && options.first ? await this.fromBatch(options.first) : await this.attempt();
+      if (result === null) continue;
+      if ('outcome' in result) return result;
+      if (result.platform && result.platform !== this.platform) {
+        this.platform = result.platform;
+        options.onPlatformKnown?.(result.platform);
+      }
+      const final = await this.handle(result);
+      if (final) return final;
+    }
+    return this.final('failed', { errorCode: 'SYNC_GAVE_UP_WAITING' });
+  }
+
+  /** A batch item: an error the single activity may fix is retried after the first step of its backoff. */
+  private async fromBatch(item: SyncBatchItemResult): Promise<SyncAttemptResult | SyncAccountResult | null> {
+    if (item.kind !== 'error') return item;
+    if (!item.retryable) return this.final('failed', { errorCode: item.errorCode });
+    await sleep(SYNC_FIRST_RETRY_MS);
+    return null;
+  }
+
+  private async attempt(): Promise<SyncAttemptResult | SyncAccountResult> {
+    try {
+      return await syncAccount({
+        accountId: this.options.accountId,
+        dueBefore: this.options.dueBefore,
+        skipTokenCheck: this.skipTokenCheck || undefined,
+      });
+    } catch (error) {
+      return this.final('failed', { errorCode: decodeFailure(error).code });
+    }
+  }
+
+  private async handle(result: SyncAttemptResult): Promise<Step> {
+    switch (result.kind) {
+      case 'synced':
+        this.options.onCalls?.(result.platform, result.calls);
+        return this.final('synced', {
+          postsSynced: result.postsSynced,
+          followers: result.followers,
+          engagementRate: result.engagementRate,
+        });
+      case 'skipped':
+        return this.final('skipped', { skippedReason: result.reason });
+      case 'busy':
+        if (!this.options.waitWhenBusy) return this.final('skipped', { skippedReason: 'sync_in_progress' });
+        await this.wait(BUSY_RECHECK_MS);
+        return null;
+      case 'rate_limited':
+        return this.handleRateLimited(result);
+      case 'needs_token_refresh':
+        return this.refreshBeforeSync(result.marginMinutes);
+      case 'auth_revoked':
+        return this.handleAuthRevoked(result.errorCode);
+    }
+  }
+
+  private async handleRateLimited(
+    result: Extract<SyncAttemptResult, { kind: 'rate_limited' }>,
+  ): Promise<Step> {
+    if (result.scope === 'platform' && this.options.onPlatformPaused) {
+      this.options.onPlatformPaused(result.platform, result.waitMs);
+      return null;
+    }
+    if (result.waitMs > MAX_ACCOUNT_WAIT_MS && !this.options.waitWhenBusy)
+      return this.final('failed', { errorCode: 'RATE_LIMITED' });
+    await this.wait(result.waitMs);
+    return null;
+  }
+
+  /** The token expires within the just-in-time margin: refresh it through the serialised refresh path. */
+  private async refreshBeforeSync(marginMinutes: number): Promise<Step> {
+    this.options.onStage?.('refreshing_token', null);
+    const refresh = await refreshAccountTokenDurably({
+      accountId: this.options.accountId,
+      trigger: 'jit',
+      onlyIfExpiresWithinMinutes: marginMinutes,
+    });
+    if (refresh.outcome === 'reauth_required' || refresh.outcome === 'expired')
+      return this.final('reauth_required', { errorCode: refresh.errorCode });
+    // Refreshed, not due (someone just did it), or failed while the token still lives a few minutes: sync now.
+    this.skipTokenCheck = true;
+    return null;
+  }
+
+  /**
+   * TikTok access tokens live hours and can die early: one forced refresh through the serialised refresh
+   * path, then the sync again; still refused (or Instagram, whose token cannot be refreshed once invalid) ->
+   * reauth_required and the owner notified.
+   */
+  private async handleAuthRevoked(errorCode: string): Promise<Step> {
+    const { accountId } = this.options;
+    if (this.platform === 'tiktok' && !this.forcedRefreshDone && errorCode !== 'TOKEN_MISSING') {
+      this.forcedRefreshDone = true;
+      this.options.onStage?.('refreshing_token', null);
+      const refresh = await refreshAccountTokenDurably({ accountId, trigger: 'jit' });
+      if (refresh.outcome === 'refreshed') {
+        this.skipTokenCheck = true;
+        return null;
+      }
+      if (refresh.outcome === 'reauth_required' || refresh.outcome === 'expired')
+        return this.final('reauth_required', { errorCode: refresh.errorCode ?? errorCode });
+      if (refresh.outcome === 'failed')
+        return this.final('failed', { errorCode: refresh.errorCode ?? errorCode });
+    }
+    this.options.onStage?.('notifying', null);
+    await notifyAccountReauthRequired(accountId, errorCode);
+    return this.final('reauth_required', { errorCode });
+  }
+
+  private async wait(ms: number): Promise<void> {
+    this.options.onStage?.('waiting_for_budget', new Date(Date.now() + ms).toISOString());
+    await sleep(ms);
+  }
+
+  private final(
+    outcome: SyncAccountResult['outcome'],
+    fields: Omit<SyncAccountResult, 'accountId' | 'outcome' | 'platform'>,
+  ): SyncAccountResult {
+    return { accountId: this.options.accountId, platform: this.platform, outcome, ...fields };
+  }
 }

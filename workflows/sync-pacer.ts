@@ -1,5 +1,6 @@
-import type { AccountCalls, PlatformBudgetPlan } from '../activities/sync';
-import type { Platform, SyncFleetPacingStats } from './shared';
+import type { Platform } from '../src/platforms/types';
+import type { AccountCalls, PlatformBudgetPlan } from '../src/sync/pacing';
+import type { SyncFleetPacingStats } from './contract';
 
 /**
  * Spaces the fleet's dispatches with durable timers at the rate the call budgets allow, per platform.

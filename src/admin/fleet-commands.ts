@@ -1,11 +1,9 @@
 import type { Client } from '@temporalio/client';
-import {
-  createWorkflowClient,
-  WORKFLOW_TYPES,
-  type StartedWorkflow,
-  type WorkflowClient,
-} from '../temporal/workflow-client';
-import type { Platform, RefreshExpiringTokensInput, SyncAllAccountsInput } from '../../workflows/shared';
+import type { Workflow } from '@temporalio/common';
+import { createWorkflowClient, type StartedWorkflow, type WorkflowClient } from '../temporal/workflow-client';
+import { refreshExpiringTokensWorkflow, syncAllAccountsWorkflow } from '../../workflows';
+import type { Platform } from '../platforms/types';
+import type { RefreshExpiringTokensInput, SyncAllAccountsInput } from '../../workflows/contract';
 import { numberOption, parseCommandArgs, UsageError, type CommandOutput } from './command';
 import { REFRESH_FLEET, SYNC_FLEET, type FleetKind } from './fleet-kinds';
 import { followRun } from './follow-run';
@@ -55,7 +53,7 @@ export async function runSyncCommand(argv: string[], deps: FleetCommandDeps): Pr
   });
   return startFleetRun(
     SYNC_FLEET,
-    WORKFLOW_TYPES.syncAllAccounts,
+    syncAllAccountsWorkflow,
     (workflows) => workflows.startFleetSync(input),
     values,
     deps,
@@ -71,7 +69,7 @@ export async function runRefreshCommand(argv: string[], deps: FleetCommandDeps):
   });
   return startFleetRun(
     REFRESH_FLEET,
-    WORKFLOW_TYPES.refreshExpiringTokens,
+    refreshExpiringTokensWorkflow,
     (workflows) => workflows.startFleetRefresh(input),
     values,
     deps,
@@ -86,13 +84,13 @@ interface FleetFlags {
 
 async function startFleetRun<Progress, Result>(
   kind: FleetKind<Progress, Result>,
-  workflowType: string,
+  workflow: Workflow,
   start: (workflows: WorkflowClient) => Promise<StartedWorkflow>,
   flags: FleetFlags,
   { client, taskQueue, output }: FleetCommandDeps,
 ): Promise<string> {
   const everySeconds = numberOption('every', flags.every as string | undefined, 0.1) ?? 1;
-  const runningBefore = await runningRunIds(client, workflowType);
+  const runningBefore = await runningRunIds(client, workflow);
   const started = await start(createWorkflowClient({ client, taskQueue }));
   const joined = runningBefore.has(started.runId);
   output.err.write(
@@ -120,9 +118,9 @@ async function startFleetRun<Progress, Result>(
 }
 
 /** Run ids of the open runs of this type (scheduled or on demand), to tell "started" from "joined". */
-async function runningRunIds(client: Client, workflowType: string): Promise<Set<string>> {
+async function runningRunIds(client: Client, workflow: Workflow): Promise<Set<string>> {
   const ids = new Set<string>();
-  const query = `WorkflowType = '${workflowType}' AND ExecutionStatus = 'Running'`;
+  const query = `WorkflowType = '${workflow.name}' AND ExecutionStatus = 'Running'`;
   for await (const run of client.workflow.list({ query })) ids.add(run.runId);
   return ids;
 }

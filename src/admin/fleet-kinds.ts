@@ -4,7 +4,7 @@ import type {
   RefreshFleetProgress,
   SyncAllAccountsResult,
   SyncFleetProgress,
-} from '../../workflows/shared';
+} from '../../workflows/contract';
 import type { ProgressView } from './progress-reporter';
 
 /** How the admin command shows one kind of fleet run: its progress query answer and its result. */

@@ -1,5 +1,5 @@
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { progressQuery } from '../../workflows/shared';
+import { progressQuery } from '../../workflows/contract';
 import { CommandFailedError } from './command';
 import type { FleetKind } from './fleet-kinds';
 import type { ProgressReporter } from './progress-reporter';

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { createScheduleAdmin, ScheduleMissingError, type ScheduleView } from '../temporal/schedule-admin';
-import { SCHEDULE_IDS } from '../../workflows/shared';
+import { SCHEDULE_IDS } from '../../workflows/contract';
 import { parseCommandArgs } from './command';
 
 export const SCHEDULES_USAGE = `npm run admin -- schedules [--json] [--id-prefix P]

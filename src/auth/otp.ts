@@ -1,7 +1,7 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 
 export const OTP_DIGITS = 6;
-/** The sign-up code lives 10 minutes and allows 5 tries (issue 6). */
+/** The sign-up code lives 10 minutes and allows 5 tries (docs/api.md). */
 export const OTP_TTL_MS = 10 * 60 * 1000;
 export const OTP_MAX_ATTEMPTS = 5;
 

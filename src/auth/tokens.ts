@@ -6,7 +6,7 @@ import type { UserRole } from '../db/entities';
 const ACCESS_AUDIENCE = 'socialsync:api';
 const STATE_AUDIENCE = 'socialsync:oauth-state';
 const ISSUER = 'socialsync';
-/** An OAuth round trip (consent screen included) must finish within 10 minutes (issue 6). */
+/** An OAuth round trip (consent screen included) must finish within 10 minutes (docs/api.md). */
 export const OAUTH_STATE_TTL_SECONDS = 600;
 
 export interface AccessClaims {

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /**
- * AES-256-GCM for tokens at rest. Each value gets a fresh random 96-bit nonce (the replaced design reused
+ * AES-256-GCM for tokens at rest. Each value gets a fresh random 96-bit nonce (the earlier service reused
  * one fixed IV for every value, which breaks GCM outright), and records the id of the key that wrote it,
  * so keys can rotate: old values still decrypt with a previous key, new writes use the current one.
  *

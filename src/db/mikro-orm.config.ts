@@ -22,6 +22,9 @@ export function createOrmConfig({ databaseUrl, poolMax = 20, debug = false }: Or
     discovery: { warnWhenNoEntities: true },
     extensions: [Migrator],
     pool: { min: 0, max: poolMax },
+    // A driver error's own stack ends in the socket parser; knex then keeps the frames where the query was
+    // built (our store functions), which is what a failure in the Web UI needs. Costs one Error per query.
+    driverOptions: { asyncStackTraces: true },
     debug,
     // Explicit types on every property: the service runs through tsx/esbuild, which emits no decorator metadata.
     forceUtcTimezone: true,

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import Koa from 'koa';
 import type { Logger } from 'pino';
-import { SCHEDULE_IDS } from '../../workflows/shared';
+import { SCHEDULE_IDS } from '../../workflows/contract';
 import { createAuthService } from '../auth/auth-service';
 import type { Mailer } from '../auth/mailer';
 import { createTokenService, type TokenService } from '../auth/tokens';

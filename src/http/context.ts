@@ -16,7 +16,7 @@ export interface AppState {
   log: Logger;
   /** The client address after TRUST_PROXY is applied (see middleware/client-ip.ts). */
   clientIp: string;
-  /** One EntityManager per request (stack-notes.md: never the global one). */
+  /** One EntityManager per request (MikroORM refuses the global one: allowGlobalContext is false). */
   em: EntityManager;
   /** Set by the authentication middleware for Bearer callers. */
   user?: AuthenticatedUser;

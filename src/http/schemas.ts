@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ACCOUNT_STATUSES, PLATFORMS, USER_ROLES } from '../db/entities';
+import { ACCOUNT_STATUSES, USER_ROLES } from '../db/entities';
+import { PLATFORMS } from '../platforms/types';
 
 /** Shared request and response schemas; route-specific ones live next to their routes. */
 

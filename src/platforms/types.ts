@@ -2,7 +2,9 @@
  * The one interface both platform clients implement, with normalized results. Workflows and activities
  * depend on this file and errors.ts only, never on a platform's wire format.
  */
-export type Platform = 'instagram' | 'tiktok';
+/** The platforms socialsync connects: the one definition every layer (database enum included) uses. */
+export const PLATFORMS = ['instagram', 'tiktok'] as const;
+export type Platform = (typeof PLATFORMS)[number];
 
 /** A token set as obtained from the platform. Lives only inside activities; never logged or returned. */
 export interface TokenSet {

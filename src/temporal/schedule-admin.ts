@@ -90,7 +90,7 @@ export function createScheduleAdmin({ client }: { client: Client }) {
     view,
     /**
      * Starts one run now with the schedule's own overlap policy, passed explicitly: `trigger()` without one
-     * uses ALLOW_ALL in SDK 1.24 (stack-notes.md), which would run a second fleet run next to a running one.
+     * uses ALLOW_ALL in SDK 1.24, which would run a second fleet run next to a running one.
      */
     async trigger(id: string): Promise<void> {
       const { policies } = await describe(id);

@@ -13,51 +13,50 @@ import {
   makeSyncAllAccountsWorkflowId,
   SCHEDULE_IDS,
   TRIGGERED_BY_SEARCH_ATTRIBUTE,
-  type RefreshExpiringTokensInput,
-  type SyncAllAccountsInput,
-} from '../../workflows/shared';
-import { WORKFLOW_TYPES } from './workflow-client';
+} from '../../workflows/contract';
+import { refreshExpiringTokensWorkflow, syncAllAccountsWorkflow } from '../../workflows';
 
 /**
  * The Temporal Schedules socialsync owns, created or updated (never duplicated) every time a worker starts,
  * so a changed cron or timezone in configuration reaches the server on the next deploy.
  */
-export interface ScheduleDefinition {
+export interface ScheduleDefinition<W extends Workflow = Workflow> {
   scheduleId: string;
   description: string;
   cron: string;
-  workflowType: string;
+  /** The workflow each run starts, by reference: its one input is type-checked against it. */
+  workflow: W;
+  input: Parameters<W>[0];
   /** Temporal appends the scheduled time to it for each run. */
   workflowId: string;
-  args: unknown[];
 }
 
 export type ScheduleDefinitionFactory = (config: Config) => ScheduleDefinition;
 
-export function tokenRefreshSchedule(config: Config): ScheduleDefinition {
-  const input: RefreshExpiringTokensInput = { triggeredBy: 'schedule' };
+export function tokenRefreshSchedule(
+  config: Config,
+): ScheduleDefinition<typeof refreshExpiringTokensWorkflow> {
   return {
     scheduleId: SCHEDULE_IDS.tokenRefresh,
     description: 'Refresh tokens expiring within REFRESH_WINDOW_DAYS (refreshExpiringTokensWorkflow)',
     cron: config.schedules.tokenRefreshCron,
-    workflowType: WORKFLOW_TYPES.refreshExpiringTokens,
+    workflow: refreshExpiringTokensWorkflow,
     workflowId: makeRefreshExpiringTokensWorkflowId(),
     // Window, concurrency and spacing are read from the worker's configuration at run time, not frozen here.
-    args: [input],
+    input: { triggeredBy: 'schedule' },
   };
 }
 
 /** DATA_SYNC_CRON (03:00, an hour after the token refresh, so the night's syncs run on fresh tokens). */
-export function dataSyncSchedule(config: Config): ScheduleDefinition {
-  const input: SyncAllAccountsInput = { triggeredBy: 'schedule' };
+export function dataSyncSchedule(config: Config): ScheduleDefinition<typeof syncAllAccountsWorkflow> {
   return {
     scheduleId: SCHEDULE_IDS.dataSync,
     description: 'Sync every active account not synced for SYNC_MIN_AGE_HOURS (syncAllAccountsWorkflow)',
     cron: config.schedules.dataSyncCron,
-    workflowType: WORKFLOW_TYPES.syncAllAccounts,
+    workflow: syncAllAccountsWorkflow,
     workflowId: makeSyncAllAccountsWorkflowId(),
     // Minimum age, concurrency and budgets are read from the worker's configuration at run time.
-    args: [input],
+    input: { triggeredBy: 'schedule' },
   };
 }
 
@@ -135,10 +134,10 @@ function toScheduleOptions(
     spec: { cronExpressions: [definition.cron], timezone: config.schedules.timezone },
     action: {
       type: 'startWorkflow',
-      workflowType: definition.workflowType,
+      workflowType: definition.workflow,
       workflowId: `${idPrefix}${definition.workflowId}`,
       taskQueue: config.temporal.taskQueue,
-      args: definition.args,
+      args: [definition.input],
       typedSearchAttributes: [{ key: TRIGGERED_BY_SEARCH_ATTRIBUTE, value: 'schedule' }],
     },
     policies: {

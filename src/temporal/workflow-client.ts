@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, type SearchAttributePair } from '@temporalio/common';
+import { WorkflowIdConflictPolicy, type SearchAttributePair, type Workflow } from '@temporalio/common';
 import {
   ACCOUNT_ID_SEARCH_ATTRIBUTE,
   makeRefreshExpiringTokensWorkflowId,
@@ -7,21 +7,13 @@ import {
   makeSyncAllAccountsWorkflowId,
   PLATFORM_SEARCH_ATTRIBUTE,
   TRIGGERED_BY_SEARCH_ATTRIBUTE,
-  type Platform,
   type RefreshExpiringTokensInput,
-  type SyncAccountInput,
   type SyncAllAccountsInput,
   type TriggeredBy,
-} from '../../workflows/shared';
+} from '../../workflows/contract';
+import type { Platform } from '../platforms/types';
+import { refreshExpiringTokensWorkflow, syncAccountWorkflow, syncAllAccountsWorkflow } from '../../workflows';
 import { readOutcome, type WorkflowOutcome } from './workflow-outcome';
-
-/** Workflow type names as the worker registers them (exported from workflows/index.ts). */
-export const WORKFLOW_TYPES = {
-  syncAccount: 'syncAccountWorkflow',
-  syncAllAccounts: 'syncAllAccountsWorkflow',
-  refreshExpiringTokens: 'refreshExpiringTokensWorkflow',
-  refreshAccountToken: 'refreshAccountTokenWorkflow',
-} as const;
 
 /** On-demand fleet runs share one id: a second request while one runs gets the running one back. */
 const ON_DEMAND_RUN_KEY = 'on-demand';
@@ -57,21 +49,22 @@ export interface RunSummary extends RunBasics {
  * Ids come only from workflows/shared.ts; inputs carry ids, never tokens.
  */
 export function createWorkflowClient({ client, taskQueue }: { client: Client; taskQueue: string }) {
-  async function start(
-    type: string,
+  /** The workflow function names its type and types its one input: a changed input fails to compile here. */
+  async function start<W extends Workflow>(
+    workflow: W,
     workflowId: string,
-    args: unknown[],
+    input: Parameters<W>[0],
     searchAttributes: SearchAttributePair[],
   ): Promise<StartedWorkflow> {
-    const handle = await client.workflow.start(type, {
+    const handle = await client.workflow.start(workflow as Workflow, {
       taskQueue,
       workflowId,
-      args,
+      args: [input],
       // A run already going for the same id is returned instead of failing or starting a second one.
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       typedSearchAttributes: searchAttributes,
     });
-    return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, type };
+    return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, type: workflow.name };
   }
 
   return {
@@ -79,11 +72,10 @@ export function createWorkflowClient({ client, taskQueue }: { client: Client; ta
       account: { id: string; platform: Platform },
       triggeredBy: TriggeredBy,
     ): Promise<StartedWorkflow> {
-      const input: SyncAccountInput = { accountId: account.id, triggeredBy };
       return start(
-        WORKFLOW_TYPES.syncAccount,
+        syncAccountWorkflow,
         makeSyncAccountWorkflowId(account.id),
-        [input],
+        { accountId: account.id, triggeredBy },
         [
           { key: ACCOUNT_ID_SEARCH_ATTRIBUTE, value: account.id },
           { key: PLATFORM_SEARCH_ATTRIBUTE, value: account.platform },
@@ -94,16 +86,16 @@ export function createWorkflowClient({ client, taskQueue }: { client: Client; ta
 
     startFleetSync(input: SyncAllAccountsInput): Promise<StartedWorkflow> {
       return start(
-        WORKFLOW_TYPES.syncAllAccounts,
+        syncAllAccountsWorkflow,
         makeSyncAllAccountsWorkflowId(ON_DEMAND_RUN_KEY),
-        [input],
+        input,
         fleetAttributes(input),
       );
     },
 
     startFleetRefresh(input: RefreshExpiringTokensInput): Promise<StartedWorkflow> {
       const workflowId = makeRefreshExpiringTokensWorkflowId(ON_DEMAND_RUN_KEY);
-      return start(WORKFLOW_TYPES.refreshExpiringTokens, workflowId, [input], fleetAttributes(input));
+      return start(refreshExpiringTokensWorkflow, workflowId, input, fleetAttributes(input));
     },
 
     /** The latest run of `workflowId`, or null when there is none. */
@@ -127,10 +119,11 @@ export function createWorkflowClient({ client, taskQueue }: { client: Client; ta
       };
     },
 
-    /** The newest runs of the given workflow types, newest first. */
-    async listRecentRuns(type: string, limit: number): Promise<RunSummary[]> {
+    /** The newest runs of a workflow, newest first. */
+    async listRecentRuns(workflow: Workflow, limit: number): Promise<RunSummary[]> {
       const runs: RunSummary[] = [];
-      for await (const info of client.workflow.list({ query: `WorkflowType = '${type}'`, pageSize: limit })) {
+      const query = `WorkflowType = '${workflow.name}'`;
+      for await (const info of client.workflow.list({ query, pageSize: limit })) {
         const closedAt = info.closeTime ?? null;
         runs.push({
           ...runBasics(info),

@@ -1,6 +1,6 @@
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
-import { progressQuery } from '../../workflows/shared';
+import { progressQuery } from '../../workflows/contract';
 
 /** A progress query waits for a worker; an API answer must not (the status is still useful without it). */
 const PROGRESS_QUERY_TIMEOUT_MS = 2000;

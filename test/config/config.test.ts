@@ -90,7 +90,7 @@ describe('loadConfig', () => {
     );
   });
 
-  it('flags the unsafe ENCRYPTION_IV of the replaced design as ignored', () => {
+  it('flags the unsafe ENCRYPTION_IV of older deployments as ignored', () => {
     expect(loadConfig(TEST_ENV).ignoredEncryptionIv).toBe(false);
     expect(
       loadConfig({ ...TEST_ENV, ENCRYPTION_IV: '00112233445566778899aabbccddeeff' }).ignoredEncryptionIv,

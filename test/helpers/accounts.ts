@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { TokenCipher } from '../../src/crypto/token-cipher';
-import { SocialAccount, User, type Platform, type UserRole } from '../../src/db/entities';
+import { SocialAccount, User, type UserRole } from '../../src/db/entities';
+import type { Platform } from '../../src/platforms/types';
 import type { Simulator } from '../../src/devtools/simulator';
 
 /** Inserts a user directly (no API): tests that are not about sign-up need owners for their accounts. */

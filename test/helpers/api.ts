@@ -13,7 +13,7 @@ import { createTokenService } from '../../src/auth/tokens';
 import { upsertAdmin } from '../../src/auth/auth-service';
 import type { Config } from '../../src/config';
 import { createTokenCipher, type TokenCipher } from '../../src/crypto/token-cipher';
-import type { Platform } from '../../src/db/entities';
+import type { Platform } from '../../src/platforms/types';
 import { createApp } from '../../src/http/app';
 import type { AppState } from '../../src/http/context';
 import { createApiMetrics, type ApiMetrics } from '../../src/http/metrics';

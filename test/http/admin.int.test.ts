@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { SocialAccount, TokenRefreshAttempt, type RefreshOutcome } from '../../src/db/entities';
 import { ensureSchedules } from '../../src/temporal/schedules';
-import { SCHEDULE_IDS } from '../../workflows/shared';
+import { SCHEDULE_IDS } from '../../workflows/contract';
 import { createAdmin, signUpVerified, startApiHarness, type ApiHarness, type TestUser } from '../helpers/api';
 import { insertAccount, insertUser } from '../helpers/accounts';
 

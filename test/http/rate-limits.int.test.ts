@@ -29,7 +29,7 @@ import { getIntegrationEnv } from '../helpers/integration-env';
 
 jest.setTimeout(120_000);
 
-/** The replaced design's numbers (config defaults): no relaxed limits in this file. */
+/** The configured defaults: no relaxed limits in this file. */
 const EXACT_LIMITS = {
   RATE_LIMIT_GENERAL: undefined,
   RATE_LIMIT_AUTH: undefined,

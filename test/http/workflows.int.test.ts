@@ -5,7 +5,7 @@ import { SocialAccount } from '../../src/db/entities';
 import { workflowStatusSchema } from '../../src/http/schemas';
 import { createWorkerMetrics } from '../../src/metrics/worker-metrics';
 import { createPlatformClients } from '../../src/platforms';
-import { makeSyncAccountWorkflowId, SYNC_ACCOUNT_FAILED_TYPE } from '../../workflows/shared';
+import { makeSyncAccountWorkflowId, SYNC_ACCOUNT_FAILED_TYPE } from '../../workflows/contract';
 import {
   connectSimAccount,
   createAdmin,
@@ -59,6 +59,7 @@ describe('on-demand workflows and their status (real worker, PostgreSQL, Redis, 
         cipher: h.cipher,
         platforms: createPlatformClients(h.config, { logger: h.logs.logger }),
         metrics: createWorkerMetrics(),
+        now: () => new Date(),
       }),
     });
     workerRun = worker.run();

@@ -1,16 +1,17 @@
 import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
-import type { AccountSyncer, SyncAccountDeps, SyncRunContext } from '../../activities/sync-account';
-import { createAccountSyncer } from '../../activities/sync-account';
+import { toActivityFailure } from '../../activities/to-failure';
+import { PlatformError } from '../../src/platforms/errors';
+import { syncAccountOnce, type AccountSyncDeps, type SyncRun } from '../../src/sync/account-syncer';
 import type { User } from '../../src/db/entities';
 import { createWorkerMetrics } from '../../src/metrics/worker-metrics';
-import { pacingSettingsFromConfig, type PacingSettings } from '../../src/pacing/plan';
-import { createSyncBudget } from '../../src/pacing/redis-budget';
+import { pacingSettingsFromConfig, type PacingSettings } from '../../src/sync/pacing';
+import { createSyncBudget } from '../../src/sync/budget';
 import { createPlatformClients } from '../../src/platforms';
-import { createAccountLease } from '../../src/sync/account-lease';
+import { createAccountLease } from '../../src/sync/lease';
 import { insertUser, seedConnectedAccount } from '../helpers/accounts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { startSyncStack, type SyncStack } from './sync-stack';
+import { startWorkerStack, type WorkerStack } from '../helpers/stack';
 
 jest.setTimeout(60_000);
 
@@ -20,33 +21,33 @@ jest.setTimeout(60_000);
  */
 describe('account syncer: budgets and usage (simulator, PostgreSQL, Redis)', () => {
   let db: TestDatabase;
-  let stack: SyncStack;
+  let stack: WorkerStack;
   let owner: User;
-  let deps: SyncAccountDeps;
+  let deps: AccountSyncDeps;
   let pacing: PacingSettings;
-  let syncOnce: AccountSyncer;
-  const runOf = (accountId: string): SyncRunContext => ({
+  const runOf = (accountId: string): SyncRun => ({
     owner: `test/${accountId}`,
     workflowId: 'test',
     heartbeat: () => undefined,
   });
-  const run = (accountId: string) => syncOnce({ accountId }, runOf(accountId));
+  const run = (accountId: string) => syncAccountOnce(deps, { accountId }, runOf(accountId));
 
   beforeAll(async () => {
     db = await createTestDatabase();
     // TikTok: 3 calls per endpoint per 10 s window. Instagram: an app budget of 200 x 0.1 = 20 calls an hour.
-    stack = await startSyncStack({ db, tiktokPerWindow: 3, windowMs: 10_000 });
+    stack = await startWorkerStack({ db, tiktokQuota: { perWindow: 3, windowMs: 10_000 } });
     stack.simulator.control.setQuotas({ instagram: { dailyActiveUsers: 0.1, usageHeaders: 'app' } });
     owner = await insertUser(db.orm);
     pacing = pacingSettingsFromConfig(stack.config.sync, 10_000);
     deps = {
-      config: stack.config,
+      db: db.orm.em.getKnex(),
       logger: pino({ level: 'silent' }),
-      orm: db.orm,
-      redis: stack.redis,
       cipher: stack.cipher,
       platforms: createPlatformClients(stack.config),
       metrics: createWorkerMetrics(),
+      now: () => new Date(),
+      jitMarginMinutes: stack.config.refresh.jitMarginMinutes,
+      instagramUsageSlowdownPercent: stack.config.sync.instagramUsageSlowdownPercent,
       pacing,
       budget: createSyncBudget({
         redis: stack.redis,
@@ -55,7 +56,6 @@ describe('account syncer: budgets and usage (simulator, PostgreSQL, Redis)', () 
       }),
       lease: createAccountLease({ redis: stack.redis, keyPrefix: stack.config.redis.keyPrefix }),
     };
-    syncOnce = createAccountSyncer(deps);
   });
 
   afterAll(async () => {
@@ -107,7 +107,7 @@ describe('account syncer: budgets and usage (simulator, PostgreSQL, Redis)', () 
   it('counts an attempt that fails as outcome="failed" with its code, and throws it for Temporal to retry', async () => {
     // Own metrics, and own budgets: the tests above spent TikTok's window and paused Instagram.
     const metrics = createWorkerMetrics();
-    const syncer = createAccountSyncer({
+    const failingDeps: AccountSyncDeps = {
       ...deps,
       metrics,
       budget: createSyncBudget({
@@ -115,17 +115,25 @@ describe('account syncer: budgets and usage (simulator, PostgreSQL, Redis)', () 
         keyPrefix: `${stack.config.redis.keyPrefix}failing:`,
         settings: pacing,
       }),
-    });
+    };
     const account = await seedConnectedAccount(stack, owner, 'instagram', { postCount: 5 });
     stack.simulator.control.failNextCalls('instagram', account.externalId, 1, { failure: 'transient' });
-    const failure = await syncer({ accountId: account.account.id }, runOf(account.account.id)).then(
+    const error = await syncAccountOnce(
+      failingDeps,
+      { accountId: account.account.id },
+      runOf(account.account.id),
+    ).then(
       () => null,
-      (error: unknown) => error,
+      (thrown: unknown) => thrown,
     );
+    // Thrown as the platform's error; the syncAccount activity maps it to a retryable failure.
+    expect(error).toBeInstanceOf(PlatformError);
+    expect(error).toMatchObject({ kind: 'transient', code: expect.stringMatching(/^IG_/) });
+    const failure = toActivityFailure(error);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'PlatformTransient', nonRetryable: false });
     const code = (failure as ApplicationFailure).details?.[0] as { code: string };
-    expect(code).toMatchObject({ code: expect.stringMatching(/^IG_/) });
+    expect(code).toEqual(expect.objectContaining({ code: (error as PlatformError).code }));
     expect(await metrics.registry.metrics()).toContain(
       `socialsync_account_syncs_total{platform="instagram",outcome="failed",reason="${code.code}"} 1`,
     );

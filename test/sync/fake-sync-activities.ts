@@ -1,16 +1,13 @@
 import { Context } from '@temporalio/activity';
 import type { Activities } from '../../activities';
-import type {
-  DueAccount,
-  SyncAccountActivityInput,
-  SyncAccountActivityResult,
-  SyncBatchItemResult,
-  SyncSettings,
-} from '../../activities/sync';
-import type { RefreshAccountTokenActivityResult } from '../../activities/tokens';
-import type { RefreshAccountTokenInput } from '../../workflows/shared';
+import type { SyncBatchItemResult } from '../../activities/sync';
+import type { DueAccount } from '../../src/accounts/store';
+import type { SyncAttemptInput, SyncAttemptResult } from '../../src/sync/account-syncer';
+import type { SyncSettings } from '../../src/sync/pacing';
+import type { RefreshTokenResult } from '../../src/tokens/refresh';
+import type { RefreshAccountTokenInput } from '../../workflows/contract';
 
-/** The activities the sync workflows call, as fakes: workflow tests on the time-skipping server (habit 11). */
+/** The activities the sync workflows call, as fakes: workflow tests on the time-skipping server (docs/architecture.md: real parts at the edges, fakes in the middle). */
 export type SyncWorkflowActivities = Pick<
   Activities,
   | 'getSyncSettings'
@@ -24,7 +21,7 @@ export type SyncWorkflowActivities = Pick<
 >;
 
 export interface SyncCall {
-  input: SyncAccountActivityInput;
+  input: SyncAttemptInput;
   /** Through the fleet's batched first attempt, or the single-account activity. */
   via: 'batch' | 'single';
   attempt: number;
@@ -38,11 +35,8 @@ export interface FakeSyncWorldOptions {
   accounts?: DueAccount[];
   settings?: Partial<SyncSettings>;
   /** Decides each call; default: synced. */
-  sync?: (
-    call: SyncCall,
-    account: DueAccount | undefined,
-  ) => Promise<SyncAccountActivityResult> | SyncAccountActivityResult;
-  refresh?: (input: RefreshAccountTokenInput) => RefreshAccountTokenActivityResult;
+  sync?: (call: SyncCall, account: DueAccount | undefined) => Promise<SyncAttemptResult> | SyncAttemptResult;
+  refresh?: (input: RefreshAccountTokenInput) => RefreshTokenResult;
 }
 
 export interface FakeSyncWorld {
@@ -65,10 +59,7 @@ export const DEFAULT_FAKE_SETTINGS: SyncSettings = {
 };
 
 /** A synced account; `mediaCalls` is what its media listing cost (TikTok: 2 for 25 posts, 1 for 20 or fewer). */
-export function syncedResult(
-  account: DueAccount | undefined,
-  mediaCalls?: number,
-): SyncAccountActivityResult {
+export function syncedResult(account: DueAccount | undefined, mediaCalls?: number): SyncAttemptResult {
   const platform = account?.platform ?? 'instagram';
   const media = mediaCalls ?? (platform === 'tiktok' ? 2 : 1);
   return {
@@ -97,10 +88,7 @@ export function createFakeSyncWorld(options: FakeSyncWorldOptions = {}): FakeSyn
     refreshCalls: [],
     reauthMarks: [],
   };
-  const syncOne = async (
-    input: SyncAccountActivityInput,
-    via: SyncCall['via'],
-  ): Promise<SyncAccountActivityResult> => {
+  const syncOne = async (input: SyncAttemptInput, via: SyncCall['via']): Promise<SyncAttemptResult> => {
     const { info } = Context.current();
     const callIndex = world.syncCalls.filter((call) => call.input.accountId === input.accountId).length;
     const call = {

@@ -8,13 +8,13 @@ import {
   TRIGGERED_BY_SEARCH_ATTRIBUTE,
   type SyncAccountResult,
   type SyncAllAccountsInput,
-  type SyncAllAccountsResult,
-} from '../../workflows/shared';
+} from '../../workflows/contract';
 import { causeTrouble, insertUser, seedConnectedAccount, type ConnectedAccount } from '../helpers/accounts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { workflowHistoryText } from '../helpers/history-text';
 import { startDevServerWorker, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
-import { listablePosts, startSyncStack, type SyncStack } from './sync-stack';
+import { listablePosts, startWorkerStack, type WorkerStack } from '../helpers/stack';
+import { syncAccountWorkflow, syncAllAccountsWorkflow } from '../../workflows';
 
 jest.setTimeout(240_000);
 
@@ -29,7 +29,7 @@ interface Seeded extends ConnectedAccount {
 
 describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () => {
   let db: TestDatabase;
-  let stack: SyncStack;
+  let stack: WorkerStack;
   let temporal: TestTemporal;
   let knex: Knex;
   let owner: User;
@@ -40,7 +40,10 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
   beforeAll(async () => {
     db = await createTestDatabase();
     knex = db.orm.em.getKnex();
-    stack = await startSyncStack({ db, tiktokPerWindow: TIKTOK_PER_WINDOW, windowMs: WINDOW_MS });
+    stack = await startWorkerStack({
+      db,
+      tiktokQuota: { perWindow: TIKTOK_PER_WINDOW, windowMs: WINDOW_MS },
+    });
     temporal = await startDevServerWorker({ taskQueue, activities: stack.activities });
     owner = await insertUser(db.orm);
     await seedFleet({ instagram: 60, tiktok: 40 });
@@ -72,9 +75,11 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
     input: SyncAllAccountsInput,
     workflowId = makeSyncAllAccountsWorkflowId(`test-${randomUUID()}`),
   ) {
-    const result = await temporal.client.workflow.execute<
-      (input: SyncAllAccountsInput) => Promise<SyncAllAccountsResult>
-    >('syncAllAccountsWorkflow', { taskQueue, workflowId, args: [input] });
+    const result = await temporal.client.workflow.execute(syncAllAccountsWorkflow, {
+      taskQueue,
+      workflowId,
+      args: [input],
+    });
     return { result, workflowId };
   }
 
@@ -186,12 +191,12 @@ describe('data sync on the dev server, PostgreSQL, Redis and the simulator', () 
     const options = {
       taskQueue,
       workflowId: makeSyncAccountWorkflowId(target.account.id),
-      args: [{ accountId: target.account.id, triggeredBy: 'api' as const }],
+      args: [{ accountId: target.account.id, triggeredBy: 'api' }] as Parameters<typeof syncAccountWorkflow>,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     };
     const fleet = runFleet({ minAgeHours: 0, platform: 'instagram' });
-    const first = await temporal.client.workflow.start('syncAccountWorkflow', options);
-    const second = await temporal.client.workflow.start('syncAccountWorkflow', options);
+    const first = await temporal.client.workflow.start(syncAccountWorkflow, options);
+    const second = await temporal.client.workflow.start(syncAccountWorkflow, options);
     expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
     const onDemand: SyncAccountResult = await first.result();
     const { result } = await fleet;

@@ -7,15 +7,15 @@ import {
   makeSyncAccountWorkflowId,
   progressQuery,
   SYNC_ACCOUNT_FAILED_TYPE,
-  type SyncAccountResult,
   type SyncAllAccountsInput,
   type SyncAllAccountsResult,
   type SyncFleetProgress,
   PLATFORM_FAILURE_TYPES,
-} from '../../workflows/shared';
+} from '../../workflows/contract';
 import { SEARCH_ATTRIBUTES } from '../../src/devtools/dev/temporal-dev-server';
 import { createTestWorker, createTimeSkippingEnv, uniqueTaskQueue } from '../helpers/temporal';
-import type { DueAccount, SyncAccountActivityResult } from '../../activities/sync';
+import type { DueAccount } from '../../src/accounts/store';
+import type { SyncAttemptResult } from '../../src/sync/account-syncer';
 import {
   createFakeSyncWorld,
   makeAccounts,
@@ -25,6 +25,7 @@ import {
   type FakeSyncWorldOptions,
   type SyncCall,
 } from './fake-sync-activities';
+import { syncAccountWorkflow, syncAllAccountsWorkflow } from '../../workflows';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -72,7 +73,7 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     const world = createFakeSyncWorld(options);
     const workflowId = `fleet-${uniqueTaskQueue('id')}`;
     const result = withWorker(world, async (taskQueue) => {
-      const handle: FleetHandle = await testEnv.client.workflow.start('syncAllAccountsWorkflow', {
+      const handle: FleetHandle = await testEnv.client.workflow.start(syncAllAccountsWorkflow, {
         taskQueue,
         workflowId,
         args: [input],
@@ -276,12 +277,12 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
       const options = {
         taskQueue,
         workflowId,
-        args: [{ accountId: 'acc-1', triggeredBy: 'api' as const }],
+        args: [{ accountId: 'acc-1', triggeredBy: 'api' }] as Parameters<typeof syncAccountWorkflow>,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       };
-      const first = await testEnv.client.workflow.start('syncAccountWorkflow', options);
+      const first = await testEnv.client.workflow.start(syncAccountWorkflow, options);
       await firstCall;
-      const second = await testEnv.client.workflow.start('syncAccountWorkflow', options);
+      const second = await testEnv.client.workflow.start(syncAccountWorkflow, options);
       expect(second.firstExecutionRunId).toBe(first.firstExecutionRunId);
       release();
       expect(await first.result()).toMatchObject({ outcome: 'synced', platform: 'tiktok' });
@@ -291,19 +292,16 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
 
   it('an on-demand sync waits for the sync that holds the account; the fleet skips it', async () => {
     const accounts = makeAccounts('tiktok', 3);
-    const busyFirstTwice = (call: SyncCall, account: DueAccount | undefined): SyncAccountActivityResult =>
+    const busyFirstTwice = (call: SyncCall, account: DueAccount | undefined): SyncAttemptResult =>
       call.callIndex < 2 ? { kind: 'busy', platform: 'tiktok' } : syncedResult(account);
 
     const onDemand = createFakeSyncWorld({ accounts, sync: busyFirstTwice });
     const result = await withWorker(onDemand, (taskQueue) =>
-      testEnv.client.workflow.execute<(input: { accountId: string }) => Promise<SyncAccountResult>>(
-        'syncAccountWorkflow',
-        {
-          taskQueue,
-          workflowId: makeSyncAccountWorkflowId(`busy-${taskQueue}`),
-          args: [{ accountId: accounts[0].id }],
-        },
-      ),
+      testEnv.client.workflow.execute(syncAccountWorkflow, {
+        taskQueue,
+        workflowId: makeSyncAccountWorkflowId(`busy-${taskQueue}`),
+        args: [{ accountId: accounts[0].id }],
+      }),
     );
     expect(result).toMatchObject({ outcome: 'synced' });
     expect(onDemand.syncCalls).toHaveLength(3);
@@ -331,7 +329,7 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     });
     const failure = await withWorker(world, (taskQueue) =>
       testEnv.client.workflow
-        .execute('syncAccountWorkflow', {
+        .execute(syncAccountWorkflow, {
           taskQueue,
           workflowId: makeSyncAccountWorkflowId(`fails-${taskQueue}`),
           args: [{ accountId: 'acc-9' }],

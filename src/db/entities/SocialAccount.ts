@@ -1,9 +1,7 @@
 import { Entity, Enum, Index, ManyToOne, Property, Unique, type Opt } from '@mikro-orm/core';
 import { BaseEntity } from './base';
+import { PLATFORMS, type Platform } from '../../platforms/types';
 import { User } from './User';
-
-export const PLATFORMS = ['instagram', 'tiktok'] as const;
-export type Platform = (typeof PLATFORMS)[number];
 
 export const ACCOUNT_STATUSES = ['active', 'reauth_required', 'expired', 'disconnected'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];

@@ -1,6 +1,7 @@
 import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/core';
 import { BaseEntity } from './base';
-import { PLATFORMS, SocialAccount, type Platform } from './SocialAccount';
+import { PLATFORMS, type Platform } from '../../platforms/types';
+import { SocialAccount } from './SocialAccount';
 
 export const REFRESH_OUTCOMES = ['refreshed', 'skipped', 'reauth_required', 'failed', 'expired'] as const;
 export type RefreshOutcome = (typeof REFRESH_OUTCOMES)[number];

@@ -3,7 +3,7 @@ import { PrimaryKey, Property, type Opt } from '@mikro-orm/core';
 
 /**
  * UUID keys (not serials) so ids in URLs cannot be enumerated. The database default covers `em.upsert`,
- * which ignores property initializers (stack-notes.md).
+ * which ignores property initializers.
  */
 export abstract class BaseEntity {
   @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })

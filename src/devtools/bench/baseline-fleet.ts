@@ -1,10 +1,8 @@
-import type {
-  DueAccount,
-  ListAccountsDueInput,
-  SyncAccountActivityResult,
-  SyncSettings,
-} from '../../../activities/sync-types';
-import type { AccountSyncer } from '../../../activities/sync-account';
+import { toActivityFailure } from '../../../activities/to-failure';
+import type { ListAccountsDueInput } from '../../../activities/sync';
+import type { DueAccount } from '../../accounts/store';
+import type { SyncAttemptInput, SyncAttemptResult, SyncRun } from '../../sync/account-syncer';
+import type { SyncSettings } from '../../sync/pacing';
 import type { Platform } from '../../platforms/types';
 import { DispatchPacer } from '../../../workflows/sync-pacer';
 
@@ -17,7 +15,7 @@ import { DispatchPacer } from '../../../workflows/sync-pacer';
 export interface PlainFleetDeps {
   settings: SyncSettings;
   listAccountsDueForSync(input: ListAccountsDueInput): Promise<DueAccount[]>;
-  syncAccountOnce: AccountSyncer;
+  syncAccountOnce(input: SyncAttemptInput, run: SyncRun): Promise<SyncAttemptResult>;
 }
 
 export interface PlainFleetSummary {
@@ -86,7 +84,7 @@ export async function runPlainFleet(deps: PlainFleetDeps, concurrency: number): 
   return summary;
 }
 
-type Outcome = SyncAccountActivityResult | { kind: 'failed' };
+type Outcome = SyncAttemptResult | { kind: 'failed' };
 
 async function syncWithRetries(
   deps: PlainFleetDeps,
@@ -96,11 +94,12 @@ async function syncWithRetries(
 ): Promise<Outcome> {
   const run = { owner: `baseline/${account.id}`, workflowId: 'baseline', heartbeat: () => undefined };
   for (let attempt = 1, waits = 0; attempt <= MAX_ATTEMPTS && waits < 50;) {
-    let result: SyncAccountActivityResult;
+    let result: SyncAttemptResult;
     try {
       result = await deps.syncAccountOnce({ accountId: account.id, dueBefore }, run);
     } catch (error) {
-      if ((error as { nonRetryable?: boolean }).nonRetryable || attempt === MAX_ATTEMPTS)
+      // The activity's own mapping decides what is worth a retry.
+      if ((toActivityFailure(error) as { nonRetryable?: boolean }).nonRetryable || attempt === MAX_ATTEMPTS)
         return { kind: 'failed' };
       await sleepMs(1000 * 2 ** (attempt - 1));
       attempt++;

@@ -1,10 +1,7 @@
 import 'reflect-metadata';
 import pino from 'pino';
-import { createSyncActivities } from '../../../activities/sync';
-import { createAccountSyncer } from '../../../activities/sync-account';
-import { pacingSettingsFromConfig } from '../../pacing/plan';
-import { createSyncBudget } from '../../pacing/redis-budget';
-import { createAccountLease } from '../../sync/account-lease';
+import { accountSyncDeps, createSyncActivities } from '../../../activities/sync';
+import { syncAccountOnce } from '../../sync/account-syncer';
 import { loadConfig } from '../../config';
 import { createTokenCipher } from '../../crypto/token-cipher';
 import { openOrm } from '../../db/orm';
@@ -29,18 +26,17 @@ async function main(): Promise<void> {
     cipher: createTokenCipher(config.encryption),
     platforms: createPlatformClients(config),
     metrics: createWorkerMetrics(),
+    now: () => new Date(),
   };
+  // The activities' own code paths: the settings and pages the fleet workflow reads, the syncer it runs.
   const sync = createSyncActivities(deps);
-  const pacing = pacingSettingsFromConfig(config.sync);
-  const syncAccountOnce = createAccountSyncer({
-    ...deps,
-    pacing,
-    budget: createSyncBudget({ redis, keyPrefix: config.redis.keyPrefix, settings: pacing }),
-    lease: createAccountLease({ redis, keyPrefix: config.redis.keyPrefix }),
-  });
-  const settings = await sync.getSyncSettings();
+  const syncDeps = accountSyncDeps(deps);
   const summary = await runPlainFleet(
-    { settings, listAccountsDueForSync: sync.listAccountsDueForSync, syncAccountOnce },
+    {
+      settings: await sync.getSyncSettings(),
+      listAccountsDueForSync: sync.listAccountsDueForSync,
+      syncAccountOnce: (input, run) => syncAccountOnce(syncDeps, input, run),
+    },
     config.sync.concurrency,
   );
   // maxRSS is in kB: the peak of this process, the counterpart of the worker's VmHWM.

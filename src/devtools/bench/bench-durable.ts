@@ -3,10 +3,10 @@ import { temporal } from '@temporalio/proto';
 import {
   makeSyncAllAccountsWorkflowId,
   TRIGGERED_BY_SEARCH_ATTRIBUTE,
-  type SyncAllAccountsInput,
   type SyncAllAccountsResult,
-} from '../../../workflows/shared';
+} from '../../../workflows/contract';
 import { captureTail, peakRssMb, spawnTypeScript, stopChild } from './child-process';
+import { syncAllAccountsWorkflow } from '../../../workflows';
 
 export interface DurableOutcome {
   summary: SyncAllAccountsResult;
@@ -30,9 +30,7 @@ export async function runDurable(
   try {
     await waitForPollers(client, taskQueue, worker, tail);
     const startedAt = Date.now();
-    const summary = await client.workflow.execute<
-      (input: SyncAllAccountsInput) => Promise<SyncAllAccountsResult>
-    >('syncAllAccountsWorkflow', {
+    const summary = await client.workflow.execute(syncAllAccountsWorkflow, {
       taskQueue,
       workflowId: makeSyncAllAccountsWorkflowId(`bench-${startedAt}`),
       args: [{ triggeredBy: 'cli' }],

@@ -1,4 +1,5 @@
 import type { EndpointId, Simulator } from '../simulator';
+import type { Platform } from '../../platforms/types';
 import { accountsPerPlatform, type BenchArgs } from './bench-args';
 
 export interface RunFigures {
@@ -13,7 +14,7 @@ export interface RunFigures {
   historyEvents?: number;
 }
 
-const ENDPOINTS: Record<'instagram' | 'tiktok', EndpointId[]> = {
+const ENDPOINTS: Record<Platform, EndpointId[]> = {
   instagram: ['instagram.me', 'instagram.media'],
   tiktok: ['tiktok.user_info', 'tiktok.video_list'],
 };

@@ -1,4 +1,4 @@
-import { makeSyncAccountWorkflowId } from '../../../workflows/shared';
+import { makeSyncAccountWorkflowId } from '../../../workflows/contract';
 import type { DemoLogins } from './seed-demo';
 
 export interface DevSummaryInput {

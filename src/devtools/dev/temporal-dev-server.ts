@@ -4,13 +4,20 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { findFreePort } from '../../process/free-port';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../../workflows/contract';
 
-/** Custom search attributes every socialsync workflow may carry (filterable in the Web UI and CLI). */
-export const SEARCH_ATTRIBUTES = {
-  AccountId: 'Keyword',
-  Platform: 'Keyword',
-  TriggeredBy: 'Keyword',
-} as const;
+/**
+ * Custom search attributes every socialsync workflow may carry (filterable in the Web UI and CLI), as the
+ * CLI's `--search-attribute Name=Type` wants them; the keys are defined in workflows/contract.ts.
+ */
+export const SEARCH_ATTRIBUTES: Record<string, string> = Object.fromEntries(
+  SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, cliTypeName(key.type)]),
+);
+
+/** `KEYWORD` -> `Keyword`. */
+function cliTypeName(valueType: string): string {
+  return valueType.charAt(0) + valueType.slice(1).toLowerCase();
+}
 
 export interface DevServerOptions {
   /** The `temporal` CLI binary; null lets the Temporal SDK download one (needs internet). */

@@ -36,7 +36,7 @@ export interface Simulator {
   readonly urls: SimulatorUrls;
 }
 
-/** A fake Instagram + TikTok on one port, per platform-contract.md's "Simulator checklist". */
+/** A fake Instagram + TikTok on one port, per docs/platforms.md#what-the-simulator-must-reproduce. */
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const initial = resolveSettings(options);
   const state = createState(initial, options.clockOffsetMs ?? 0);

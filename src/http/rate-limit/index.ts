@@ -36,7 +36,7 @@ export function createRateLimiters(deps: RateLimitersDeps): RateLimiters {
       windowSeconds,
       behaviour,
       key: behaviour.key === 'ip' ? clientIpKey : userKey,
-      // Cron jobs (X-Cron-Secret) start syncs for many accounts on purpose: not a user's burst (issue 6).
+      // Cron jobs (X-Cron-Secret) start syncs for many accounts on purpose: not a user's burst.
       skip: policy === 'social' ? (ctx) => ctx.state.cron === true : undefined,
       redis,
       namespace: `${deps.keyPrefix}ratelimit:${policy}`,

@@ -14,9 +14,10 @@ export interface PolicyBehaviour {
 }
 
 /**
- * The six policies of the replaced design (numbers from config, RATE_LIMIT_*). General and social fail open
- * (issue 6); auth falls back to memory so logins stay protected; upload, chat and connection are per-user
- * abuse guards and fall back to memory as well.
+ * The six policies (numbers from config, RATE_LIMIT_*, defaults as the marketplace's earlier Express API had
+ * them; docs/api.md). General and social fail open: a Redis outage must not take the API down; auth falls back
+ * to memory so logins stay protected; upload, chat and connection are per-user abuse guards and fall back to
+ * memory as well.
  */
 export const POLICY_BEHAVIOUR: Record<PolicyName, PolicyBehaviour> = {
   general: { key: 'ip', onStoreError: 'allow', appliesTo: 'every /api/v1 route' },

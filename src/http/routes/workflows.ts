@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Platform } from '../../db/entities';
+import type { Platform } from '../../platforms/types';
 import type { WorkflowClient } from '../../temporal/workflow-client';
 import { defineRoute, type RouteDefinition } from '../openapi/route';
 import { idSchema, workflowIdSchema, workflowStartedSchema, workflowStatusSchema } from '../schemas';

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { SocialAccount, type Platform } from '../../db/entities';
+import { SocialAccount } from '../../db/entities';
+import type { Platform } from '../../platforms/types';
 import { AppError } from '../../errors';
 import type { WorkflowClient, WorkflowStatusView } from '../../temporal/workflow-client';
 import type { AppContext } from '../context';

@@ -20,7 +20,7 @@ import {
 } from './oauth';
 import { identitySchema, mediaPageSchema, profileSchema } from './schemas';
 
-/** Instagram refuses to refresh a long-lived token younger than 24 h (contract 1.5, precondition 2). */
+/** Instagram refuses to refresh a long-lived token younger than 24 h (docs/platforms.md#instagram-long-lived-tokens-and-refresh). */
 export const MIN_REFRESH_AGE_MS = 24 * 3_600_000;
 const PROFILE_FIELDS = 'user_id,username,name,account_type,followers_count,follows_count,media_count';
 /** The documented default page size is 25; the maximum is undocumented, clients commonly stay at or under 100. */
@@ -50,7 +50,7 @@ export class InstagramClient implements PlatformClient {
 
   /**
    * Code -> short-lived token -> long-lived token -> the account id from GET /me, the canonical one (the
-   * exchange's user_id is not documented to be the same id, contract 1.3).
+   * exchange's user_id is not documented to be the same id, docs/platforms.md#instagram-authorization-and-code-exchange).
    * https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/business-login
    */
   async exchangeCode(code: string): Promise<PlatformResult<TokenSet>> {

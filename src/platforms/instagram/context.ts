@@ -13,7 +13,7 @@ export interface InstagramContext {
   now: () => Date;
 }
 
-/** The token goes in the query string, as in every Meta example (contract 1.1): such URLs are never logged. */
+/** The token goes in the query string, as in every Meta example (docs/platforms.md#instagram-hosts-and-versions): such URLs are never logged. */
 export function graphUrl(
   ctx: InstagramContext,
   path: string,

@@ -3,7 +3,7 @@ import { kindFromHttpStatus, platformError, scrubSecrets, type AnswerContext } f
 import type { PlatformUsage } from '../types';
 import { graphErrorSchema, oauthHostErrorSchema } from './schemas';
 
-/** Code table: platform-contract.md 1.9 and https://developers.facebook.com/docs/graph-api/guides/error-handling */
+/** Code table: docs/platforms.md#instagram-errors and https://developers.facebook.com/docs/graph-api/guides/error-handling */
 const AUTH_CODES = new Set([190, 102]);
 /** 4 app, 17 user, 32 page, 613 custom, 341 application limit, 368 policy block; 80000-80014 BUC family. */
 const RATE_LIMIT_CODES = new Set([4, 17, 32, 613, 341, 368]);

@@ -28,7 +28,7 @@ export async function requestShortLivedToken(
   ctx: InstagramContext,
   code: string,
 ): Promise<PlatformResult<ShortLivedToken>> {
-  // The redirect appends `#_`, which is not part of the code (contract 1.2).
+  // The redirect appends `#_`, which is not part of the code (docs/platforms.md#instagram-authorization-and-code-exchange).
   const cleanCode = code.trim().replace(/#_?$/, '');
   const { appId, appSecret, redirectUri, oauthUrl } = ctx.settings;
   const body = new URLSearchParams({
@@ -69,7 +69,7 @@ export function requestLongLivedToken(
 }
 
 /**
- * Long-lived token -> a new one valid 60 days from now. GET only: POST is refused (contract 1.5).
+ * Long-lived token -> a new one valid 60 days from now. GET only: POST is refused (docs/platforms.md#instagram-long-lived-tokens-and-refresh).
  * https://developers.facebook.com/docs/instagram-platform/reference/refresh_access_token
  */
 export function requestRefreshedToken(

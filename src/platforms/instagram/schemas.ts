@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { parseMetaTimestamp } from './media';
 
 /**
- * Wire shapes of the Instagram API with Instagram Login (platform-contract.md part 1). Objects are not
+ * Wire shapes of the Instagram API with Instagram Login (docs/platforms.md#instagram). Objects are not
  * strict: unknown keys are dropped, so fields Meta adds later never break a parse.
  */
 
@@ -43,6 +42,11 @@ export const profileSchema = z.object({
   media_count: z.number().int(),
 });
 
+/** Meta writes `2019-04-05T07:56:32+0000`: no colon in the offset, which not every parser accepts. */
+function parseMetaTimestamp(value: string): Date {
+  return new Date(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+}
+
 const countOrZero = z
   .number()
   .int()
@@ -58,7 +62,8 @@ const mediaSchema = z.object({
   permalink: z.string().nullish(),
   timestamp: z
     .string()
-    .refine((value) => !Number.isNaN(parseMetaTimestamp(value).getTime()), 'not a timestamp'),
+    .transform(parseMetaTimestamp)
+    .refine((value) => !Number.isNaN(value.getTime()), 'not a timestamp'),
   // Absent when the owner hides counts: report 0 rather than failing the whole page.
   like_count: countOrZero,
   comments_count: countOrZero,
@@ -70,7 +75,7 @@ export const mediaPageSchema = z.object({
   paging: z.object({ next: z.string().optional() }).optional(),
 });
 
-/** Graph envelope; branch on code/subcode, never on type or message (contract 1.9). */
+/** Graph envelope; branch on code/subcode, never on type or message (docs/platforms.md#instagram-errors). */
 export const graphErrorSchema = z.object({
   error: z.object({
     message: z.string().catch(''),
@@ -81,7 +86,7 @@ export const graphErrorSchema = z.object({
   }),
 });
 
-/** api.instagram.com answers OAuth failures in a different shape (contract 1.3). */
+/** api.instagram.com answers OAuth failures in a different shape (docs/platforms.md#instagram-authorization-and-code-exchange). */
 export const oauthHostErrorSchema = z.object({
   error_type: z.string(),
   code: z.coerce.number(),

@@ -3,7 +3,7 @@ import type { PlatformUsage } from '../types';
 import { parseJsonLosslessly } from '../http';
 
 /**
- * Meta's usage headers (platform-contract.md 1.10): percentages 0-100, sent "once enough calls have been
+ * Meta's usage headers (docs/platforms.md#instagram-rate-limits-and-usage-headers): percentages 0-100, sent "once enough calls have been
  * made", not on every response. Which of the two graph.instagram.com emits is undocumented, so both are read.
  *   X-App-Usage: {"call_count":28,"total_time":25,"total_cputime":25}
  *   X-Business-Use-Case-Usage: {"<ig id>":[{"type":"instagram","call_count":15,...,"estimated_time_to_regain_access":0}]}

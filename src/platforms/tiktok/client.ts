@@ -21,7 +21,7 @@ import {
 
 export type TikTokSettings = Config['tiktok'];
 
-/** video/list accepts max_count 1-20 (contract 2.6): 25 videos take two calls. */
+/** video/list accepts max_count 1-20 (docs/platforms.md#tiktok-video-list): 25 videos take two calls. */
 export const VIDEO_PAGE_SIZE = 20;
 const SCOPES = 'user.info.basic,user.info.profile,user.info.stats,video.list';
 
@@ -49,7 +49,7 @@ export class TikTokClient implements PlatformClient {
 
   /** https://developers.tiktok.com/doc/oauth-user-access-token-management */
   async exchangeCode(code: string): Promise<PlatformResult<TokenSet>> {
-    // Codes contain `*` and `!`; one that is still percent-encoded would be rejected (contract 2.9).
+    // Codes contain `*` and `!`; one that is still percent-encoded would be rejected (docs/platforms.md#tiktok-pitfalls).
     const cleanCode = code.includes('%') ? safeDecode(code) : code;
     return this.tokenRequest(
       { grant_type: 'authorization_code', code: cleanCode, redirect_uri: this.settings.redirectUri },
@@ -145,7 +145,7 @@ export class TikTokClient implements PlatformClient {
     );
   }
 
-  /** Both grants of POST /v2/oauth/token/: form-encoded, never JSON (contract 2.2, pitfall 1). */
+  /** Both grants of POST /v2/oauth/token/: form-encoded, never JSON (docs/platforms.md#tiktok-code-exchange). */
   private async tokenRequest(
     grant: Record<string, string>,
     secrets: string[],

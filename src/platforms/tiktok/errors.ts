@@ -1,7 +1,7 @@
 import type { PlatformError, PlatformErrorKind } from '../errors';
 import { kindFromHttpStatus, platformError, scrubSecrets, type AnswerContext } from '../http';
 
-/** https://developers.tiktok.com/doc/tiktok-api-v2-error-handling (contract 2.7) */
+/** https://developers.tiktok.com/doc/tiktok-api-v2-error-handling (docs/platforms.md#tiktok-errors) */
 const API_ERROR_KINDS: Record<string, PlatformErrorKind> = {
   // Refresh once, then re-authorise: the workflow sees the code and decides.
   access_token_invalid: 'auth_revoked',
@@ -12,7 +12,7 @@ const API_ERROR_KINDS: Record<string, PlatformErrorKind> = {
   internal_error: 'transient',
 };
 
-/** https://developers.tiktok.com/doc/oauth-error-handling (contract 2.4) */
+/** https://developers.tiktok.com/doc/oauth-error-handling (docs/platforms.md#tiktok-code-exchange) */
 const OAUTH_ERROR_KINDS: Record<string, PlatformErrorKind> = {
   // Expired, revoked or superseded (rotated) refresh token, or a used code: only a new consent helps.
   invalid_grant: 'auth_revoked',
@@ -27,7 +27,7 @@ const OAUTH_ERROR_KINDS: Record<string, PlatformErrorKind> = {
   unsupported_response_type: 'invalid_request',
 };
 
-/** 600 requests per endpoint per sliding minute (contract 2.8) and no Retry-After: one window frees it all. */
+/** 600 requests per endpoint per sliding minute (docs/platforms.md#tiktok-rate-limits) and no Retry-After: one window frees it all. */
 export const DEFAULT_RATE_LIMIT_DELAY_MS = 60_000;
 
 export function tiktokError(
@@ -38,7 +38,7 @@ export function tiktokError(
 ): PlatformError {
   const table = family === 'api' ? API_ERROR_KINDS : OAUTH_ERROR_KINDS;
   const known = platformCode ? table[platformCode] : undefined;
-  // An unknown code under HTTP 200 is still an error (contract 2.7): classify it by status, 200 -> a bug.
+  // An unknown code under HTTP 200 is still an error (docs/platforms.md#tiktok-errors): classify it by status, 200 -> a bug.
   const kind = known ?? kindFromHttpStatus(ctx.httpStatus);
   const detail = platformCode
     ? `${platformCode}: ${scrubSecrets(platformMessage, ctx.secrets)}`

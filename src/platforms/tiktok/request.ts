@@ -20,7 +20,7 @@ import {
 
 /**
  * A Display API call. `error.code` is checked on every answer, HTTP 200 included: integrators see error
- * bodies under 200 (contract 2.7).
+ * bodies under 200 (docs/platforms.md#tiktok-errors).
  */
 export async function callTikTokApi<T extends z.ZodType>(
   transport: Transport,
@@ -44,7 +44,7 @@ export async function callTikTokApi<T extends z.ZodType>(
   });
 }
 
-/** The token endpoint: success is decided by the presence of `access_token`, not by the status (contract 2.4). */
+/** The token endpoint: success is decided by the presence of `access_token`, not by the status (docs/platforms.md#tiktok-code-exchange). */
 export async function callTikTokOauth(
   transport: Transport,
   now: () => Date,

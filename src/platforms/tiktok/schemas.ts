@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Wire shapes of TikTok Login Kit v2 and the Display API (platform-contract.md part 2). Objects are not
+ * Wire shapes of TikTok Login Kit v2 and the Display API (docs/platforms.md#tiktok). Objects are not
  * strict: unknown keys are dropped.
  */
 
@@ -48,7 +48,7 @@ export const userInfoSchema = z.object({
   }),
 });
 
-/** No cover_image_url: it expires after 6 h and must not be stored (contract 2.9, pitfall 7). */
+/** No cover_image_url: it expires after 6 h and must not be stored (docs/platforms.md#tiktok-pitfalls). */
 export const VIDEO_FIELDS =
   'id,create_time,share_url,embed_link,video_description,title,duration,like_count,comment_count,share_count,view_count';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { makeFreshCopy, waitUntilNothingRunsFrom } from '../../helpers/fresh-copy';
 
 /**
- * Issue 7's first-run promise, end to end: `npm run dev` in a fresh copy with an empty environment brings up
+ * The first-run promise, end to end: `npm run dev` in a fresh copy with an empty environment brings up
  * the whole service; the demo user logs in, syncs, sees COMPLETED with posts stored; Ctrl-C (SIGINT to the
  * foreground process group) stops everything it started.
  */

@@ -9,7 +9,7 @@ export interface SimPost {
   caption: string;
   mediaType: 'IMAGE' | 'VIDEO' | 'CAROUSEL_ALBUM';
   productType: 'FEED' | 'REELS';
-  /** TikTok lists public videos only (contract 2.6). */
+  /** TikTok lists public videos only (docs/platforms.md#tiktok-video-list). */
   isPublic: boolean;
   durationSeconds: number;
   shortcode: string;

@@ -12,7 +12,7 @@ export interface TikTokApp {
   redirectUri: string | null;
 }
 
-/** Every [UNCERTAIN] point of platform-contract.md part 1 is a switch here. */
+/** Every undocumented Instagram point (docs/platforms.md#open-questions) is a switch here. */
 export interface InstagramBehaviour {
   /** `{"data":[{...}]}` (Business Login docs) or flat with user_id as a JSON number above 2^53. */
   exchangeShape: 'wrapped' | 'flat';
@@ -69,7 +69,7 @@ export interface InstagramQuota {
 export interface TikTokQuota {
   requestsPerWindow: number;
   windowMs: number;
-  /** Counting key: per app (default) or per app x authorised user (contract 2.8, [UNCERTAIN]). */
+  /** Counting key: per app (default) or per app x authorised user (docs/platforms.md#tiktok-rate-limits; undocumented). */
   keying: 'app' | 'app_user';
 }
 

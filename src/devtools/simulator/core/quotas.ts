@@ -16,8 +16,8 @@ export interface InstagramVerdict {
 }
 
 /**
- * TikTok: N requests per endpoint per sliding window (contract 2.8). Instagram: BUC calls per (app, account)
- * per rolling 24 h = 4800 x impressions, and platform calls per rolling hour = 200 x DAU (contract 1.10).
+ * TikTok: N requests per endpoint per sliding window (docs/platforms.md#tiktok-rate-limits). Instagram: BUC calls per (app, account)
+ * per rolling 24 h = 4800 x impressions, and platform calls per rolling hour = 200 x DAU (docs/platforms.md#instagram-rate-limits-and-usage-headers).
  */
 export class QuotaBook {
   private readonly tiktok = new SlidingWindowCounter();

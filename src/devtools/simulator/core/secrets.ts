@@ -8,7 +8,7 @@ export function newSecret(prefix: string, bytes = 24): string {
   return `${prefix}${randomBytes(bytes).toString('base64url')}`;
 }
 
-/** TikTok codes and tokens contain `*` and `!` (contract 2.9): clients that do not URL-decode trip on them. */
+/** TikTok codes and tokens contain `*` and `!` (docs/platforms.md#tiktok-pitfalls): clients that do not URL-decode trip on them. */
 export function newTikTokSecret(prefix: string): string {
   const body = randomBytes(24).toString('hex');
   return `${prefix}${body.slice(0, 20)}*${body.slice(20, 24)}!${body.slice(24)}`;

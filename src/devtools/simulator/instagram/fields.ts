@@ -5,7 +5,7 @@ import { metaTimestamp } from './replies';
 
 type FieldReader<T> = (subject: T, nowMs: number, store: AccountStore) => unknown;
 
-/** IG user fields (Meta SDK ig-user-for-ig-only-api, contract 1.6). Only requested fields come back, plus id. */
+/** IG user fields (Meta SDK ig-user-for-ig-only-api, docs/platforms.md#instagram-profile). Only requested fields come back, plus id. */
 export const USER_FIELDS: Record<string, FieldReader<SimAccount>> = {
   id: (a) => a.secondaryId,
   user_id: (a) => a.externalId,
@@ -20,7 +20,7 @@ export const USER_FIELDS: Record<string, FieldReader<SimAccount>> = {
   website: (a) => `https://${a.username.replace(/[^a-z0-9]/gi, '')}.example`,
 };
 
-/** IG media fields (Meta SDK ig-media-for-ig-only-api, contract 1.7). */
+/** IG media fields (Meta SDK ig-media-for-ig-only-api, docs/platforms.md#instagram-media). */
 export const MEDIA_FIELDS: Record<string, FieldReader<SimPost>> = {
   id: (p) => p.id,
   caption: (p) => p.caption,

@@ -4,7 +4,7 @@ import { USER_FIELDS, parseFields, pickFields } from './fields';
 import { mediaPage } from './media-page';
 import { graphError, graphOk } from './replies';
 
-/** GET /me and GET /<ig_id> (contract 1.6). */
+/** GET /me and GET /<ig_id> (docs/platforms.md#instagram-profile). */
 export function profileRoute(state: SimState): SimRoute {
   return {
     endpoint: 'instagram.me',
@@ -15,7 +15,7 @@ export function profileRoute(state: SimState): SimRoute {
   };
 }
 
-/** GET /me/media and GET /<ig_id>/media (contract 1.7). */
+/** GET /me/media and GET /<ig_id>/media (docs/platforms.md#instagram-media). */
 export function mediaRoute(state: SimState): SimRoute {
   return {
     endpoint: 'instagram.media',

@@ -15,7 +15,7 @@ interface Cursor {
 let nonce = 0;
 
 /**
- * One page of the media edge (contract 1.7): newest first, `limit` clamped, opaque cursors that die with
+ * One page of the media edge (docs/platforms.md#instagram-media): newest first, `limit` clamped, opaque cursors that die with
  * their item, `next` absent on the last page, optionally short or empty pages that still carry `next`.
  */
 export function mediaPage(

@@ -7,7 +7,7 @@ import { oauthHostError } from './replies';
 export const DEFAULT_INSTAGRAM_SCOPES = ['instagram_business_basic', 'instagram_business_manage_insights'];
 
 /**
- * POST api.instagram.com/oauth/access_token: code -> short-lived token (contract 1.3). Codes are single use
+ * POST api.instagram.com/oauth/access_token: code -> short-lived token (docs/platforms.md#instagram-authorization-and-code-exchange). Codes are single use
  * and live 1 h; the redirect_uri must be the one the dialog was opened with.
  */
 export function codeExchangeRoute(state: SimState): SimRoute {

@@ -15,7 +15,7 @@ export interface GraphErrorInit {
   isTransient?: boolean;
 }
 
-/** Meta's Graph envelope (contract 1.9); `type` mixes OAuthException and IGApiException like the real host. */
+/** Meta's Graph envelope (docs/platforms.md#instagram-errors); `type` mixes OAuthException and IGApiException like the real host. */
 export function graphError(state: SimState, init: GraphErrorInit, outcome: Outcome = 'error'): SimReply {
   const fbtraceId = newFbTraceId();
   const error: Record<string, unknown> = {
@@ -30,7 +30,7 @@ export function graphError(state: SimState, init: GraphErrorInit, outcome: Outco
   return jsonReply(status, { error }, outcome, { 'x-fb-trace-id': fbtraceId });
 }
 
-/** api.instagram.com speaks another shape: `{error_type, code, error_message}` (contract 1.3). */
+/** api.instagram.com speaks another shape: `{error_type, code, error_message}` (docs/platforms.md#instagram-authorization-and-code-exchange). */
 export function oauthHostError(message: string, status = 400): SimReply {
   return jsonReply(status, { error_type: 'OAuthException', code: status, error_message: message }, 'error');
 }
@@ -61,7 +61,7 @@ export function throttledReply(state: SimState, verdict: InstagramVerdict): SimR
   return graphError(state, { code, status, isTransient: true, message }, 'throttled');
 }
 
-/** X-App-Usage / X-Business-Use-Case-Usage, sent only past the configured threshold (contract 1.10). */
+/** X-App-Usage / X-Business-Use-Case-Usage, sent only past the configured threshold (docs/platforms.md#instagram-rate-limits-and-usage-headers). */
 export function usageHeaders(
   state: SimState,
   externalId: string,

@@ -4,7 +4,7 @@ import { graphError, graphOk } from './replies';
 
 const DAY_MS = 86_400_000;
 
-/** GET graph.instagram.com/access_token?grant_type=ig_exchange_token: short-lived -> ~60 days (contract 1.4). */
+/** GET graph.instagram.com/access_token?grant_type=ig_exchange_token: short-lived -> ~60 days (docs/platforms.md#instagram-long-lived-tokens-and-refresh). */
 export function exchangeTokenRoute(state: SimState): SimRoute {
   return {
     endpoint: 'instagram.exchange_token',
@@ -15,7 +15,7 @@ export function exchangeTokenRoute(state: SimState): SimRoute {
   };
 }
 
-/** GET graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token (contract 1.5). GET only. */
+/** GET graph.instagram.com/refresh_access_token?grant_type=ig_refresh_token (docs/platforms.md#instagram-long-lived-tokens-and-refresh). GET only. */
 export function refreshTokenRoute(state: SimState): SimRoute {
   return {
     endpoint: 'instagram.refresh_token',
@@ -49,7 +49,7 @@ function exchangeToken(state: SimState, req: SimRequest): SimReply {
 }
 
 function refreshToken(state: SimState, req: SimRequest): SimReply {
-  // Observed: only GET works, POST gets an error (contract 1.5, instafeed.js#654).
+  // Observed: only GET works, POST gets an error (docs/platforms.md#instagram-long-lived-tokens-and-refresh, instafeed.js#654).
   if (req.method !== 'GET') return unsupportedMethod(state, req);
   if (req.query.get('grant_type') !== 'ig_refresh_token')
     return invalidParameter(state, 'grant_type must be ig_refresh_token');

@@ -20,7 +20,7 @@ export interface InstagramCode {
   used: boolean;
 }
 
-/** The reasons a token dies early (contract 1.9), with the subcode and message Graph then answers. */
+/** The reasons a token dies early (docs/platforms.md#instagram-errors), with the subcode and message Graph then answers. */
 export const INSTAGRAM_INVALIDATIONS = {
   password_changed: {
     subcode: 460,

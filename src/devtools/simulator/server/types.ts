@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Platform } from '../../../platforms/types';
 import type { AccountStore } from '../accounts/store';
 import type { SimClock } from '../core/clock';
 import type { EndpointFamily, EndpointId } from '../core/endpoints';
@@ -56,7 +57,7 @@ export interface SimRoute {
   endpoint: EndpointId;
   family: EndpointFamily;
   /** Instagram data calls draw on BUC budgets; TikTok Display API calls on the per-endpoint window. */
-  quota: 'instagram' | 'tiktok' | null;
+  quota: Platform | null;
   /** The account the request acts for (owner of its token, code or refresh token); no side effects. */
   identify(req: SimRequest): string | null;
   handle(req: SimRequest): SimReply;

@@ -25,7 +25,7 @@ function apiRoute(
   };
 }
 
-/** GET /v2/user/info/ (contract 2.5): `fields` required, each field checked against the granted scopes. */
+/** GET /v2/user/info/ (docs/platforms.md#tiktok-user-info): `fields` required, each field checked against the granted scopes. */
 export function userInfoRoute(state: SimState): SimRoute {
   return apiRoute(state, 'tiktok.user_info', 'GET', (req, auth) => {
     const fields = requestedFields(req.query.get('fields'), USER_FIELDS);
@@ -41,7 +41,7 @@ export function userInfoRoute(state: SimState): SimRoute {
   });
 }
 
-/** POST /v2/video/list/ (contract 2.6): fields in the query, JSON body, ms cursor, max_count 1-20. */
+/** POST /v2/video/list/ (docs/platforms.md#tiktok-video-list): fields in the query, JSON body, ms cursor, max_count 1-20. */
 export function videoListRoute(state: SimState): SimRoute {
   return apiRoute(state, 'tiktok.video_list', 'POST', (req, auth) => {
     const fields = requestedFields(req.query.get('fields'), VIDEO_FIELDS);
@@ -118,7 +118,7 @@ function jsonBody(req: SimRequest): Record<string, unknown> | null {
   }
 }
 
-/** Default 10, maximum 20; above that an error or a clamp ([UNCERTAIN], configurable). */
+/** Default 10, maximum 20; above that an error or a clamp (undocumented, so configurable). */
 function pageSize(state: SimState, raw: unknown): number | string {
   if (raw === undefined) return 10;
   if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1)

@@ -8,7 +8,7 @@ import type { TikTokAccessToken } from './tokens';
 export type ApiAuth =
   { ok: true; token: TikTokAccessToken; account: SimAccount } | { ok: false; reply: SimReply };
 
-/** v2 calls authenticate with `Authorization: Bearer act....` only (contract 2.0). */
+/** v2 calls authenticate with `Authorization: Bearer act....` only (docs/platforms.md#tiktok-hosts-and-conventions). */
 export function identifyByBearer(state: SimState, req: SimRequest): string | null {
   return state.tiktokTokens.findAccess(bearerToken(req))?.account ?? null;
 }
@@ -24,7 +24,7 @@ export function authenticateApi(state: SimState, req: SimRequest): ApiAuth {
   return { ok: true, token, account };
 }
 
-/** Which scope each field needs (contract 2.5; the 2024 scope migration). */
+/** Which scope each field needs (docs/platforms.md#tiktok-user-info; the 2024 scope migration). */
 export const USER_FIELD_SCOPES: Record<string, string> = {
   open_id: 'user.info.basic',
   union_id: 'user.info.basic',

@@ -10,7 +10,7 @@ import type { AccountStore } from '../accounts/store';
 
 type Reader<T> = (subject: T, nowMs: number, store: AccountStore, clientKey: string) => unknown;
 
-/** Public videos only: the Display API never lists private or draft ones (contract 2.6). */
+/** Public videos only: the Display API never lists private or draft ones (docs/platforms.md#tiktok-video-list). */
 export function publicVideos(store: AccountStore, account: SimAccount, nowMs: number): SimPost[] {
   return publishedPosts(store.posts(account), nowMs).filter((post) => post.isPublic);
 }
@@ -36,7 +36,7 @@ export const USER_FIELDS: Record<string, Reader<SimAccount>> = {
 
 const SIX_HOURS_MS = 6 * 3_600_000;
 
-/** Video object fields (contract 2.6); cover URLs expire 6 h after the answer, like the real CDN links. */
+/** Video object fields (docs/platforms.md#tiktok-video-list); cover URLs expire 6 h after the answer, like the real CDN links. */
 export const VIDEO_FIELDS: Record<string, Reader<SimPost>> = {
   id: (v) => v.id,
   create_time: (v) => Math.floor(v.publishedAtMs / 1000),

@@ -6,7 +6,7 @@ import { jsonReply } from '../server/wire';
 import { oauthError } from './replies';
 import type { Lifetimes, TikTokRefreshToken } from './tokens';
 
-/** Only a form body is accepted: JSON or a header-borne grant_type is "malformed" (contract 2.9, pitfall 1). */
+/** Only a form body is accepted: JSON or a header-borne grant_type is "malformed" (docs/platforms.md#tiktok-pitfalls). */
 function readTokenForm(req: SimRequest): URLSearchParams | null {
   const type = String(req.headers['content-type'] ?? '');
   return type.startsWith('application/x-www-form-urlencoded')

@@ -14,7 +14,7 @@ export function apiOk(state: SimState, data: unknown): SimReply {
   });
 }
 
-/** Documented statuses (contract 2.7), or all of them under HTTP 200 when the observed quirk is on. */
+/** Documented statuses (docs/platforms.md#tiktok-errors), or all of them under HTTP 200 when the observed quirk is on. */
 export function apiError(
   state: SimState,
   code: string,
@@ -29,7 +29,7 @@ export function apiError(
   });
 }
 
-/** OAuth failures: `{error, error_description, log_id}` under 400 or 200 (contract 2.2, [UNCERTAIN]). */
+/** OAuth failures: `{error, error_description, log_id}` under 400 or 200 (docs/platforms.md#tiktok-code-exchange; the status is undocumented). */
 export function oauthError(state: SimState, error: string, description: string): SimReply {
   const logId = newLogId(state.clock.now());
   const body = { error, error_description: description, log_id: logId };

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { pacingSettingsFromConfig } from '../../src/sync/pacing';
+import { createSyncBudget } from '../../src/sync/budget';
+import { createAccountLease } from '../../src/sync/lease';
+import { makeTestConfig } from '../helpers/config';
+import { getIntegrationEnv } from '../helpers/integration-env';
+
+const TIKTOK_PROFILE = 'GET /v2/user/info/';
+const TIKTOK_MEDIA = 'POST /v2/video/list/';
+
+describe('Redis call budget and account lease (real Redis)', () => {
+  const env = getIntegrationEnv();
+  let redis: Redis;
+
+  beforeAll(() => {
+    redis = new Redis(env.redisUrl);
+  });
+  afterAll(() => redis.disconnect());
+
+  /** A fresh key space per test: budgets from different tests never share a window. */
+  function budgetWith(tiktokPerMinute: number) {
+    const settings = pacingSettingsFromConfig(
+      makeTestConfig({ TIKTOK_REQUESTS_PER_MINUTE: String(tiktokPerMinute) }).sync,
+    );
+    return createSyncBudget({ redis, keyPrefix: `${env.redisKeyPrefix}${randomUUID()}:`, settings });
+  }
+
+  it('grants reservations up to the per-endpoint limit, then answers with the wait until a slot frees', async () => {
+    const budget = budgetWith(6);
+    const account = [
+      { endpoint: TIKTOK_PROFILE, calls: 1 },
+      { endpoint: TIKTOK_MEDIA, calls: 2 },
+    ];
+    // video/list allows 6 a window and each account takes 2: three accounts, not four.
+    for (let i = 0; i < 3; i++) expect(await budget.reserve('tiktok', account)).toEqual({ granted: true });
+    const refused = await budget.reserve('tiktok', account);
+    expect(refused).toMatchObject({ granted: false, reason: 'budget_spent' });
+    if (refused.granted) throw new Error('unreachable');
+    expect(refused.waitMs).toBeGreaterThan(55_000);
+    expect(refused.waitMs).toBeLessThanOrEqual(62_001);
+  });
+
+  it('is all or nothing: a refused reservation takes no call from any endpoint', async () => {
+    const budget = budgetWith(2);
+    expect(await budget.reserve('tiktok', [{ endpoint: TIKTOK_MEDIA, calls: 2 }])).toEqual({ granted: true });
+    // user/info has room, video/list has none: nothing may be taken from user/info either.
+    expect(
+      await budget.reserve('tiktok', [
+        { endpoint: TIKTOK_PROFILE, calls: 1 },
+        { endpoint: TIKTOK_MEDIA, calls: 1 },
+      ]),
+    ).toMatchObject({ granted: false });
+    expect(await budget.reserve('tiktok', [{ endpoint: TIKTOK_PROFILE, calls: 2 }])).toEqual({
+      granted: true,
+    });
+  });
+
+  it('never grants more than the limit to many concurrent reservers', async () => {
+    const budget = budgetWith(50);
+    const decisions = await Promise.all(
+      Array.from({ length: 200 }, () => budget.reserve('tiktok', [{ endpoint: TIKTOK_MEDIA, calls: 1 }])),
+    );
+    expect(decisions.filter((decision) => decision.granted)).toHaveLength(50);
+  });
+
+  it('leaves uncapped Instagram alone, until the platform is paused', async () => {
+    const budget = budgetWith(600);
+    const calls = [{ endpoint: 'GET /me', calls: 1 }];
+    for (let i = 0; i < 20; i++) expect(await budget.reserve('instagram', calls)).toEqual({ granted: true });
+    await budget.pausePlatform('instagram', 5_000);
+    await budget.pausePlatform('instagram', 1_000); // a shorter pause never shortens a longer one
+    const paused = await budget.reserve('instagram', calls);
+    expect(paused).toMatchObject({ granted: false, reason: 'platform_paused' });
+    if (paused.granted) throw new Error('unreachable');
+    expect(paused.waitMs).toBeGreaterThan(1_000);
+    expect(await budget.reserve('tiktok', [{ endpoint: TIKTOK_PROFILE, calls: 1 }])).toEqual({
+      granted: true,
+    });
+  });
+
+  it('lets one owner hold an account lease at a time; the same owner (a retry) takes it back', async () => {
+    const lease = createAccountLease({ redis, keyPrefix: `${env.redisKeyPrefix}${randomUUID()}:` });
+    const accountId = randomUUID();
+    expect(await lease.acquire(accountId, 'fleet/1', 10_000)).toBe(true);
+    expect(await lease.acquire(accountId, 'sync-account-x/1', 10_000)).toBe(false);
+    expect(await lease.acquire(accountId, 'fleet/1', 10_000)).toBe(true);
+    await lease.release(accountId, 'sync-account-x/1'); // not the owner: no effect
+    expect(await lease.acquire(accountId, 'sync-account-x/1', 10_000)).toBe(false);
+    await lease.release(accountId, 'fleet/1');
+    expect(await lease.acquire(accountId, 'sync-account-x/1', 10_000)).toBe(true);
+  });
+
+  it('frees a lease whose holder died once its TTL passes', async () => {
+    const lease = createAccountLease({ redis, keyPrefix: `${env.redisKeyPrefix}${randomUUID()}:` });
+    const accountId = randomUUID();
+    expect(await lease.acquire(accountId, 'crashed/1', 200)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await lease.acquire(accountId, 'next/1', 10_000)).toBe(true);
+  });
+});
