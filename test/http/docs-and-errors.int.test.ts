@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { signUpVerified, startApiHarness, type ApiHarness, type TestUser } from '../helpers/api';
 
 jest.setTimeout(120_000);
@@ -65,6 +66,7 @@ describe('documentation, metrics, request ids and 500s', () => {
       $ref: '#/components/schemas/RateLimited',
     });
     expect(signup.description).toContain('auth: 5 per 15 min');
+    expect(doc.info.description).toContain('| connection | 50 per day | user id |');
     const posts = doc.paths['/api/v1/accounts/{id}/posts'].get;
     expect(posts.parameters).toEqual(
       expect.arrayContaining([
@@ -89,15 +91,30 @@ describe('documentation, metrics, request ids and 500s', () => {
     );
   });
 
-  it('serves a self-contained human-readable docs page (no scripts, no CDN)', async () => {
-    const res = await h.request.get('/docs');
-    expect(res.status).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^text\/html/);
-    for (const operation of EXPECTED_OPERATIONS) expect(res.text).toContain(operation.split(' ')[1]);
-    expect(res.text).not.toMatch(/<script|<link[^>]+href="https?:|src="https?:/i);
-    expect(res.text).toContain('RATE_LIMIT_EXCEEDED');
-    expect(res.text).toContain('100 per 15 min');
-    expect(res.text).toContain('50 per day');
+  it('serves the explorer page and its files from the installed swagger-ui-dist (no CDN)', async () => {
+    const page = await h.request.get('/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    const links = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]);
+    expect(links).toEqual(expect.arrayContaining(['/docs/swagger-ui-bundle.js', '/docs/explorer.js']));
+    expect(links.filter((link) => !link.startsWith('/'))).toEqual([]);
+    for (const link of links) expect((await h.request.get(link)).status).toBe(200);
+
+    const bundle = await h.request.get('/docs/swagger-ui-bundle.js').set('Accept-Encoding', 'gzip');
+    expect(bundle.headers['content-encoding']).toBe('gzip');
+    expect(bundle.headers['content-type']).toMatch(/^text\/javascript/);
+    const installed = fs.readFileSync(require.resolve('swagger-ui-dist/swagger-ui-bundle.js'), 'utf8');
+    expect(bundle.text).toBe(installed);
+    const initializer = await h.request.get('/docs/explorer.js');
+    expect(initializer.text).toContain('"url": "/api/v1/openapi.json"');
+    expect(initializer.text).toContain('"validatorUrl": null');
+    // Only the listed files: nothing else of the package, nor of node_modules.
+    for (const path of ['/docs/package.json', '/docs/index.html', '/docs/..%2Fpackage.json']) {
+      const res = await h.request.get(path);
+      expect(res.status).toBe(404);
+      expect(res.body.error).toBe('ROUTE_NOT_FOUND');
+    }
   });
 
   it('exposes the latency histogram by route template and status, and limiter outcomes, on /metrics', async () => {

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { buildOpenApiDocument } from '../../src/http/openapi/document';
-import { renderDocsPage } from '../../src/http/openapi/docs-page';
-import { defineRoute } from '../../src/http/openapi/route';
+import { defineRoute, type RouteDefinition } from '../../src/http/openapi/route';
+import { accountRoutes } from '../../src/http/routes/accounts';
+import { adminRoutes } from '../../src/http/routes/admin';
+import { authRoutes } from '../../src/http/routes/auth';
+import { notificationRoutes } from '../../src/http/routes/notifications';
+import { workflowRoutes } from '../../src/http/routes/workflows';
 import { validationError, toAppError } from '../../src/http/middleware/errors';
 import { makeTestConfig } from '../helpers/config';
 
@@ -46,13 +50,55 @@ describe('OpenAPI generation from route definitions', () => {
     expect(Object.keys(op.responses)).toEqual(['202', '400', '404', '429', '500']);
   });
 
-  it('renders a docs page that escapes what it shows', () => {
-    const html = renderDocsPage(doc, [
-      { name: 'social', limit: '10 per 15 min', key: 'user id', appliesTo: 'syncs' },
-    ]);
-    expect(html).toContain('Poke a &#60;thing&#62;');
-    expect(html).not.toContain('Poke a <thing>');
-    expect(html).toContain('/api/v1/things/{id}/poke');
+  it('introduces the API with the configured rate limits and the whole error catalogue', () => {
+    const description = (doc.info as { description: string }).description;
+    expect(description).toContain('| general | 100 per 15 min | client IP | every /api/v1 route |');
+    expect(description).toContain('| connection | 50 per day | user id |');
+    expect(description).toContain('| 429 | `TOO_MANY_ATTEMPTS`, `RATE_LIMIT_EXCEEDED` |');
+    expect(description).toContain('| 500 | `INTERNAL_ERROR` |');
+  });
+
+  it('gives every 429 an example of the documented refusal', () => {
+    expect(op.responses['429'].content['application/json'].example).toEqual({
+      error: 'RATE_LIMIT_EXCEEDED',
+      message: 'Too many requests. Please try again later.',
+      retryAfter: expect.any(Number),
+    });
+  });
+});
+
+describe('examples of the main routes', () => {
+  // Only the definitions matter here: handlers are never called.
+  const none = {} as never;
+  const routes: RouteDefinition[] = [
+    ...authRoutes(none),
+    ...accountRoutes(none),
+    ...notificationRoutes(),
+    ...workflowRoutes(none),
+    ...adminRoutes(none, none, []),
+  ];
+  const byId = (operationId: string) => routes.find((route) => route.operationId === operationId)!;
+
+  it.each(['signupInfluencer', 'login', 'connectAccount', 'syncInstagram', 'getWorkflowStatus'])(
+    '%s carries examples that its own schemas accept',
+    (operationId) => {
+      const route = byId(operationId);
+      const { body = {}, response = {} } = route.examples ?? {};
+      expect(Object.keys({ ...body, ...response }).length).toBeGreaterThan(0);
+      for (const { value } of Object.values(body)) expect(route.body!.safeParse(value).error).toBeUndefined();
+      for (const { value } of Object.values(response))
+        expect(route.success.schema!.safeParse(value).error).toBeUndefined();
+    },
+  );
+
+  it('puts them in the document next to the schemas they illustrate', () => {
+    const document = buildOpenApiDocument({ routes, rateLimits: makeTestConfig().rateLimits });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking a JSON document in assertions
+    const paths = (document as { paths: Record<string, Record<string, any>> }).paths;
+    const status = paths['/api/v1/workflows/{workflowId}'].get.responses['200'].content['application/json'];
+    expect(Object.keys(status.examples)).toEqual(['running', 'completed', 'failed']);
+    const signup = paths['/api/v1/auth/signup/influencer'].post.requestBody.content['application/json'];
+    expect(signup.examples.influencer.value).toMatchObject({ email: 'maya@example.com' });
   });
 });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../errors';
-import { describeWindow, type PolicyName } from '../rate-limit/policies';
-import type { RouteDefinition } from './route';
+import { describeWindow, POLICY_BEHAVIOUR, POLICY_NAMES, type PolicyName } from '../rate-limit/policies';
+import type { RouteDefinition, RouteExample } from './route';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -28,6 +28,12 @@ const RATE_LIMITED = {
   },
 };
 
+const RATE_LIMITED_EXAMPLE = {
+  error: 'RATE_LIMIT_EXCEEDED',
+  message: 'Too many requests. Please try again later.',
+  retryAfter: 540,
+};
+
 export interface DocumentOptions {
   routes: readonly RouteDefinition[];
   rateLimits: Record<PolicyName, { max: number; windowSeconds: number }>;
@@ -46,9 +52,7 @@ export function buildOpenApiDocument({ routes, rateLimits, serverUrl }: Document
     info: {
       title: 'socialsync API',
       version: '1.0.0',
-      description:
-        'Sign up, connect Instagram and TikTok accounts, start syncs and read their status and data. ' +
-        'Errors share one envelope `{ error, message, details? }`; every /api/v1 route is rate limited.',
+      description: describeApi(rateLimits),
     },
     servers: [{ url: serverUrl ?? '/' }],
     paths,
@@ -81,7 +85,9 @@ function operation(route: RouteDefinition, rateLimits: DocumentOptions['rateLimi
   if (route.body) {
     result.requestBody = {
       required: !route.body.safeParse(undefined).success,
-      content: { 'application/json': { schema: toSchema(route.body, 'input') } },
+      content: {
+        'application/json': { schema: toSchema(route.body, 'input'), ...examples(route.examples?.body) },
+      },
     };
   }
   return result;
@@ -98,7 +104,14 @@ function responses(route: RouteDefinition): JsonSchema {
     [route.success.status]: {
       description: route.success.description,
       ...(route.success.schema
-        ? { content: { 'application/json': { schema: toSchema(route.success.schema, 'output') } } }
+        ? {
+            content: {
+              'application/json': {
+                schema: toSchema(route.success.schema, 'output'),
+                ...examples(route.examples?.response),
+              },
+            },
+          }
         : {}),
     },
   };
@@ -116,9 +129,63 @@ function responses(route: RouteDefinition): JsonSchema {
   out[429] = {
     description:
       'RATE_LIMIT_EXCEEDED (with Retry-After, RateLimit-Policy, RateLimit and X-RateLimit-* headers)',
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/RateLimited' } } },
+    content: {
+      'application/json': {
+        schema: { $ref: '#/components/schemas/RateLimited' },
+        example: RATE_LIMITED_EXAMPLE,
+      },
+    },
   };
   return out;
+}
+
+/** Named examples (Swagger UI offers them in a list and fills "Try it out" with the first). */
+function examples(named: Record<string, RouteExample> | undefined): JsonSchema {
+  return named ? { examples: named } : {};
+}
+
+/**
+ * The document's introduction (Markdown, rendered by the explorer): authentication, the error envelope, the
+ * rate-limit policies with the configured numbers, and the error catalogue.
+ */
+function describeApi(rateLimits: DocumentOptions['rateLimits']): string {
+  const policies = POLICY_NAMES.map((name) => {
+    const { max, windowSeconds } = rateLimits[name];
+    const behaviour = POLICY_BEHAVIOUR[name];
+    const key = behaviour.key === 'ip' ? 'client IP' : 'user id';
+    return `| ${name} | ${max} per ${describeWindow(windowSeconds)} | ${key} | ${behaviour.appliesTo} |`;
+  });
+  const byStatus = new Map<number, string[]>();
+  for (const [code, status] of Object.entries(ERROR_CATALOGUE))
+    byStatus.set(status, [...(byStatus.get(status) ?? []), `\`${code}\``]);
+  const codes = [...byStatus]
+    .sort(([a], [b]) => a - b)
+    .map(([status, names]) => `| ${status} | ${names.join(', ')} |`);
+  return [
+    'Sign up, connect Instagram and TikTok accounts, start syncs and read their status and data.',
+    '',
+    'Authenticate with `Authorization: Bearer <token>` from login or verify-otp (the **Authorize** button ' +
+      'takes the token alone); admin routes also accept `X-Cron-Secret`.',
+    '',
+    'Every error is `{ "error": CODE, "message": "...", "details"?: ... }`; a 5xx adds `requestId` (also in ' +
+      '`X-Request-Id`). Branch on `error`.',
+    '',
+    '### Rate limits',
+    '',
+    'Every /api/v1 route counts against `general`; some also against their own policy. A refusal is `429` ' +
+      'with `Retry-After` (whole seconds, at least 1) and `{"error":"RATE_LIMIT_EXCEEDED","message":"...",' +
+      '"retryAfter":<s>}`. Limited answers carry `RateLimit-Policy`, `RateLimit` and `X-RateLimit-*` headers.',
+    '',
+    '| policy | limit | key | applied to |',
+    '| --- | --- | --- | --- |',
+    ...policies,
+    '',
+    '### Error codes',
+    '',
+    '| HTTP | codes |',
+    '| --- | --- |',
+    ...codes,
+  ].join('\n');
 }
 
 function objectParameters(schema: z.ZodType | undefined, location: 'path' | 'query'): JsonSchema[] {

@@ -6,6 +6,12 @@ import type { PolicyName } from '../rate-limit';
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
 
+/** One named example of the OpenAPI document; test/http/openapi.test.ts checks each against the route's schemas. */
+export interface RouteExample {
+  summary: string;
+  value: unknown;
+}
+
 export interface RouteInput<P, Q, B> {
   params: Infer<P>;
   query: Infer<Q>;
@@ -35,6 +41,8 @@ export interface RouteDefinition<
   query?: Q;
   body?: B;
   success: { status: number; description: string; schema?: z.ZodType };
+  /** Examples of the request body and of the success answer, by name; the first fills "Try it out". */
+  examples?: { body?: Record<string, RouteExample>; response?: Record<string, RouteExample> };
   errors: ErrorCode[];
   handler(ctx: AppContext, input: RouteInput<P, Q, B>): Promise<unknown>;
 }

@@ -7,6 +7,7 @@ import { accountSchema, idParams, platformParams, postSchema, snapshotSchema } f
 import type { AccountsService } from '../services/accounts-service';
 import { listHistory, listPosts } from '../services/account-data';
 import { connectBody, historyQuery, postsQuery } from './accounts.schemas';
+import { CONNECT_EXAMPLES } from './examples';
 
 const OWN_ONLY = "Only the caller's own accounts; another user's account id answers 404.";
 
@@ -45,6 +46,7 @@ export function accountRoutes(accounts: AccountsService): RouteDefinition[] {
         description: 'Connected',
         schema: z.object({ account: accountSchema, reconnected: z.boolean() }),
       },
+      examples: CONNECT_EXAMPLES,
       errors: [
         'UNAUTHENTICATED',
         'VALIDATION_FAILED',

@@ -4,6 +4,7 @@ import { defineRoute, type RouteDefinition } from '../openapi/route';
 import { presentUser } from '../presenters';
 import { authResultSchema, userSchema } from '../schemas';
 import { loginBody, signupBody, verifyOtpBody } from './auth.schemas';
+import { LOGIN_EXAMPLES, SIGNUP_EXAMPLES } from './examples';
 
 const signupResult = z.object({ user: userSchema, message: z.string() });
 
@@ -21,6 +22,7 @@ function signupRoute(auth: AuthService, role: SignupRole): RouteDefinition {
     rateLimit: 'auth',
     body: signupBody,
     success: { status: 201, description: 'Code sent', schema: signupResult },
+    examples: SIGNUP_EXAMPLES,
     errors: [
       'VALIDATION_FAILED',
       'INVALID_JSON',
@@ -63,6 +65,7 @@ export function authRoutes(auth: AuthService): RouteDefinition[] {
       rateLimit: 'auth',
       body: loginBody,
       success: { status: 200, description: 'Logged in', schema: authResultSchema },
+      examples: LOGIN_EXAMPLES,
       errors: ['VALIDATION_FAILED', 'INVALID_JSON', 'INVALID_CREDENTIALS', 'EMAIL_NOT_VERIFIED'],
       handler: async (ctx, { body }) => presentAuthResult(await auth.login(ctx.state.em, body)),
     }),

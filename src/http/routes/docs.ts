@@ -3,13 +3,16 @@ import type { Config } from '../../config';
 import type { AppState } from '../context';
 import type { ApiMetrics } from '../metrics';
 import { buildOpenApiDocument } from '../openapi/document';
-import { renderDocsPage } from '../openapi/docs-page';
+import { createExplorer, EXPLORER_PATH } from '../openapi/explorer';
 import type { RouteDefinition } from '../openapi/route';
-import { describeWindow, POLICY_BEHAVIOUR, POLICY_NAMES } from '../rate-limit/policies';
+
+/** The package files change only with the package version; an hour keeps reloads cheap and upgrades visible. */
+const ASSET_MAX_AGE_SECONDS = 3600;
 
 /**
  * The OpenAPI document (served by the API router at /api/v1/openapi.json, under the general limit), GET /docs
- * (HTML rendered from the same document) and GET /metrics (Prometheus). The document is built once: routes and config do not change while the process runs.
+ * (the Swagger UI explorer reading that document, with its files under /docs/) and GET /metrics (Prometheus).
+ * The document is built once: routes and config do not change while the process runs.
  */
 export function createDocsRouter({
   routes,
@@ -25,17 +28,29 @@ export function createDocsRouter({
     rateLimits: config.rateLimits,
     serverUrl: config.http.publicUrl,
   });
-  const policies = POLICY_NAMES.map((name) => ({
-    name,
-    limit: `${config.rateLimits[name].max} per ${describeWindow(config.rateLimits[name].windowSeconds)}`,
-    key: POLICY_BEHAVIOUR[name].key === 'ip' ? 'client IP' : 'user id',
-    appliesTo: POLICY_BEHAVIOUR[name].appliesTo,
-  }));
-  const page = renderDocsPage(document, policies);
+  const explorer = createExplorer({
+    title: (document.info as { title: string }).title,
+    publicUrl: config.http.publicUrl,
+  });
   const router = new Router<AppState>();
-  router.get('/docs', (ctx) => {
+  router.get(EXPLORER_PATH, (ctx) => {
+    ctx.set('Content-Security-Policy', explorer.contentSecurityPolicy);
+    ctx.set('Cache-Control', 'no-cache');
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = page;
+    ctx.body = explorer.page;
+  });
+  router.get(`${EXPLORER_PATH}/:file`, async (ctx) => {
+    const asset = explorer.asset(ctx.params.file);
+    if (!asset) return; // falls through to the 404 ROUTE_NOT_FOUND answer
+    ctx.set('Cache-Control', `public, max-age=${ASSET_MAX_AGE_SECONDS}`);
+    ctx.set('Vary', 'Accept-Encoding');
+    ctx.type = asset.type;
+    if (ctx.acceptsEncodings('gzip', 'identity') === 'gzip') {
+      ctx.set('Content-Encoding', 'gzip');
+      ctx.body = await asset.gzipped();
+    } else {
+      ctx.body = asset.body;
+    }
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;

@@ -5,6 +5,7 @@ import { defineRoute, type RouteDefinition } from '../openapi/route';
 import { idSchema, workflowIdSchema, workflowStartedSchema, workflowStatusSchema } from '../schemas';
 import { presentStarted } from '../presenters';
 import { findAccountToSync, findVisibleWorkflow } from '../services/sync-service';
+import { SYNC_EXAMPLES, WORKFLOW_STATUS_EXAMPLES } from './examples';
 
 const syncBody = z
   .strictObject({
@@ -27,6 +28,7 @@ function syncRoute(workflows: WorkflowClient, platform: Platform): RouteDefiniti
     rateLimit: 'social',
     body: syncBody,
     success: { status: 202, description: 'Started or already running', schema: workflowStartedSchema },
+    examples: SYNC_EXAMPLES,
     errors: ['UNAUTHENTICATED', 'VALIDATION_FAILED', 'INVALID_JSON', 'NOT_FOUND', 'REAUTH_REQUIRED'],
     handler: async (ctx, { body }) => {
       const account = await findAccountToSync(ctx, platform, body);
@@ -51,6 +53,7 @@ export function workflowRoutes(workflows: WorkflowClient): RouteDefinition[] {
       auth: 'user-or-cron',
       params: z.object({ workflowId: workflowIdSchema }),
       success: { status: 200, description: 'Status', schema: workflowStatusSchema },
+      examples: WORKFLOW_STATUS_EXAMPLES,
       errors: ['UNAUTHENTICATED', 'VALIDATION_FAILED', 'NOT_FOUND'],
       handler: async (ctx, { params }) => {
         const view = await findVisibleWorkflow(ctx, workflows, params.workflowId);
