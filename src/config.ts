@@ -125,6 +125,8 @@ const envSchema = z.object({
   RATE_LIMIT_MEMORY_FALLBACK: booleanFlag,
 
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  // Like HOST: loopback unless a deployment opens it (docker-compose sets 0.0.0.0 inside its containers).
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   WORKER_SHUTDOWN_GRACE_SECONDS: positiveInt.default(30),
   WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.default(40),
@@ -274,6 +276,7 @@ function toConfig(e: Env) {
     },
     worker: {
       metricsPort: e.WORKER_METRICS_PORT,
+      metricsHost: e.WORKER_METRICS_HOST,
       shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

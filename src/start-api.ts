@@ -7,7 +7,7 @@ import { createApp } from './http/app';
 import { waitUntilReady } from './http/rate-limit';
 import { createReadinessChecks } from './http/readiness';
 import { createPlatformClients } from './platforms';
-import { bootOrExit, exitOnStartupFailure, onShutdownSignal } from './process/boot';
+import { announceReady, bootOrExit, exitOnStartupFailure, onShutdownSignal } from './process/boot';
 import { createRedis } from './redis/connection';
 import { connectTemporalClient } from './temporal/connection';
 
@@ -44,9 +44,14 @@ async function main(): Promise<void> {
       mailer: createMailer({ ...config.mail, logger }),
     });
     const server = http.createServer(app.callback());
-    await new Promise<void>((resolve) => server.listen(config.http.port, config.http.host, resolve));
+    await new Promise<void>((resolve, reject) => {
+      // A taken port fails the start-up (exit code 98) instead of crashing on an unhandled 'error' event.
+      server.once('error', reject);
+      server.listen(config.http.port, config.http.host, resolve);
+    });
     const url = `http://${config.http.host}:${config.http.port}`;
     logger.info({ url, docs: `${url}/docs`, metrics: `${url}/metrics` }, 'api listening');
+    announceReady({ url });
 
     onShutdownSignal(logger, async () => {
       // Stop accepting, let in-flight requests finish (bounded), then close pools.

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config';
+import { SCHEDULE_IDS } from '../workflows/contract';
 import { startTsProcess, type ManagedProcess } from './devtools/dev/child-process';
 import { loadOrCreateDevSecrets } from './devtools/dev/dev-secrets';
 import { provideDevPlatforms } from './devtools/dev/dev-simulator';
@@ -9,8 +10,9 @@ import { seedDemoData, type DemoLogins } from './devtools/dev/seed-demo';
 import { formatDevSummary } from './devtools/dev/summary';
 import { providePostgres } from './devtools/dev/provide-postgres';
 import { provideRedis } from './devtools/dev/provide-redis';
-import { preferredOrFreePort } from './devtools/dev/ports';
-import { httpOk, waitFor } from './devtools/dev/wait-for';
+import { preferredOrFreePort, temporalDevPorts } from './devtools/dev/ports';
+import { announcedReady, startOnOwnPort } from './devtools/dev/port-bound-process';
+import { workerServing } from './devtools/dev/worker-ready';
 import { startDevServer } from './devtools/dev/temporal-dev-server';
 import { PROJECT_ROOT, readToolchain } from './devtools/tooling/toolchain';
 
@@ -68,7 +70,13 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
   };
 
-  const [postgres, redis] = await Promise.all([providePostgres(env, dataDir), provideRedis(env)]);
+  // Two checkouts on one machine share its PostgreSQL and Redis, never their data: each has its own
+  // database and key prefix (their tokens are encrypted with different keys, their admins differ).
+  const checkout = createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 8);
+  const [postgres, redis] = await Promise.all([
+    providePostgres(env, dataDir, `socialsync_dev_${checkout}`),
+    provideRedis(env),
+  ]);
   stack.push({ name: 'PostgreSQL', stop: postgres.stop }, { name: 'Redis', stop: redis.stop });
   say(`PostgreSQL: ${postgres.source}`);
   say(
@@ -80,9 +88,9 @@ async function main(): Promise<void> {
   const temporal = await provideTemporal(env, dataDir);
   stack.push({ name: 'Temporal dev server', stop: temporal.stop });
 
-  // Two checkouts sharing one local Redis must not share limiter counts or pacing budgets.
-  env.REDIS_KEY_PREFIX ??= `socialsync:dev:${createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 8)}:`;
-  // Usual ports when free, others when a second stack (or a test) already holds them.
+  env.REDIS_KEY_PREFIX ??= `socialsync:dev:${checkout}:`;
+  // Usual ports when free, others when a second stack (or a test) already holds them; ports the user set stay.
+  const movable = { api: env.PORT === undefined, metrics: env.WORKER_METRICS_PORT === undefined };
   env.PORT ??= String(await preferredOrFreePort(3000));
   env.WORKER_METRICS_PORT ??= String(await preferredOrFreePort(9464));
   const platforms = await provideDevPlatforms(env);
@@ -95,7 +103,7 @@ async function main(): Promise<void> {
     ...(redis.url ? { REDIS_URL: redis.url } : { RATE_LIMIT_MEMORY_FALLBACK: 'true' }),
     TEMPORAL_ADDRESS: temporal.address,
   });
-  loadConfig(env); // fail here, once, with every bad variable named, before starting children
+  const config = loadConfig(env); // fail here, once, with every bad variable named, before starting children
   await runMigrations(env);
   let demo: DemoLogins | null = null;
   if (platforms.simulator) {
@@ -107,12 +115,30 @@ async function main(): Promise<void> {
     });
   }
 
-  const worker = startTsProcess('worker', 'src/start-worker.ts', env);
-  const api = startTsProcess('api', 'src/start-api.ts', env);
+  // The summary waits for both: the API listening, and the worker polling with its schedules in place.
+  const worker = startOnOwnPort({
+    name: 'worker',
+    entry: 'src/start-worker.ts',
+    env,
+    variable: 'WORKER_METRICS_PORT',
+    mayMove: movable.metrics,
+    ready: workerServing({ ...config.temporal, scheduleIds: Object.values(SCHEDULE_IDS) }),
+    say,
+  });
+  const api = startOnOwnPort({
+    name: 'api',
+    entry: 'src/start-api.ts',
+    env,
+    variable: 'PORT',
+    mayMove: movable.api,
+    envFor: (port) => platforms.redirectEnv(`http://127.0.0.1:${port}`),
+    ready: announcedReady(),
+    say,
+  });
   stack.push(worker, api);
-  exitWhenAChildDies([worker, api]);
-  const apiUrl = `http://127.0.0.1:${env.PORT}`;
-  await waitFor('API', () => httpOk(`${apiUrl}/readyz`));
+  const [workerUp, apiUp] = await Promise.all([worker.started, api.started]);
+  exitWhenAChildDies([workerUp.process, apiUp.process]);
+  const apiUrl = `http://127.0.0.1:${apiUp.port}`;
   process.stdout.write(
     formatDevSummary({
       apiUrl,
@@ -132,11 +158,9 @@ async function provideTemporal(env: NodeJS.ProcessEnv, dataDir: string) {
   const toolchain = readToolchain();
   const dbFile = path.join(dataDir, 'temporal', 'dev.sqlite');
   fs.mkdirSync(path.dirname(dbFile), { recursive: true });
-  const port = await preferredOrFreePort(7233);
   const server = await startDevServer({
     executable: toolchain.temporalCli.path,
-    port,
-    uiPort: await preferredOrFreePort(port + 1000),
+    choosePorts: temporalDevPorts,
     dbFile,
     logFile: path.join(dataDir, 'temporal', 'server.log'),
     ownProcessGroup: true,

@@ -21,12 +21,22 @@ async function main(): Promise<void> {
     const metricsEnabled = config.worker.metricsPort > 0;
     const sdkMetricsPort = metricsEnabled ? await findFreePort('127.0.0.1') : null;
     installTemporalRuntime({ sdkMetricsPort, logger });
+    const metrics = createWorkerMetrics();
+    // Bound first: a taken port fails the start-up in a second (exit code 98), not after the workflow bundle.
+    const metricsServer = metricsEnabled
+      ? await startMetricsServer({
+          port: config.worker.metricsPort,
+          host: config.worker.metricsHost,
+          registry: metrics.registry,
+          sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`,
+          logger,
+        })
+      : null;
     const orm = await openOrm({ databaseUrl: config.databaseUrl, poolMax: 30 });
     const redis = createRedis({ url: config.redis.url });
     redis.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
     const connection = await connectWorkerConnection(config.temporal);
     const client = new Client({ connection, namespace: config.temporal.namespace });
-    const metrics = createWorkerMetrics();
     const activities = createActivities({
       config,
       logger,
@@ -53,14 +63,6 @@ async function main(): Promise<void> {
         'NOTIFY_WEBHOOK_URL is set without NOTIFY_WEBHOOK_SECRET: notification webhooks are sent unsigned',
       );
     }
-    const metricsServer = metricsEnabled
-      ? await startMetricsServer({
-          port: config.worker.metricsPort,
-          registry: metrics.registry,
-          sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`,
-          logger,
-        })
-      : null;
     const closeConnections = async () => {
       await Promise.allSettled([orm.close(), redis.quit(), connection.close(), metricsServer?.close()]);
       logger.info('worker stopped');

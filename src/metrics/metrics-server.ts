@@ -11,8 +11,8 @@ import type { Registry } from 'prom-client';
  */
 export interface MetricsServerInput {
   port: number;
-  /** 0.0.0.0 so Prometheus can scrape a container; tests use 127.0.0.1. */
-  host?: string;
+  /** WORKER_METRICS_HOST: 127.0.0.1 unless a deployment opens it (0.0.0.0 in docker-compose). */
+  host: string;
   registry: Registry;
   /** e.g. http://127.0.0.1:40123/metrics; null when the SDK exporter is not installed. */
   sdkMetricsUrl: string | null;
@@ -42,7 +42,7 @@ export async function startMetricsServer(input: MetricsServerInput): Promise<Met
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(input.port, input.host ?? '0.0.0.0', resolve);
+    server.listen(input.port, input.host, resolve);
   });
   return {
     port: (server.address() as AddressInfo).port,

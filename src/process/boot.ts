@@ -52,9 +52,30 @@ export function onShutdownSignal(logger: Logger, stop: (signal: string) => Promi
   process.on('SIGTERM', handler);
 }
 
+/**
+ * The exit code of a start-up that failed because its port was taken (98 is EADDRINUSE's errno on Linux): a
+ * supervisor that picked the port (`npm run dev`) then starts the process again on another one.
+ */
+export const EXIT_ADDRESS_IN_USE = 98;
+
 export function exitOnStartupFailure(logger: Logger | null, error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);
   if (logger) logger.fatal({ err: error }, `start-up failed: ${message}`);
   else process.stderr.write(`start-up failed: ${message}\n`);
-  process.exit(1);
+  process.exit(isAddressInUse(error) ? EXIT_ADDRESS_IN_USE : 1);
+}
+
+/** Node's listen errors carry the code; the Temporal SDK's exporter (Rust) says it in the message. */
+function isAddressInUse(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === 'EADDRINUSE' || /address already in use/i.test(String(message));
+}
+
+/**
+ * Tells a supervising parent that this process is up, when there is one listening (`npm run dev` starts the
+ * API with an IPC channel); a no-op otherwise. Unlike a probe of the port, the message cannot come from
+ * another process that happens to hold it.
+ */
+export function announceReady(details: Record<string, string | number>): void {
+  process.send?.({ socialsyncReady: details });
 }

@@ -20,6 +20,9 @@ describe('loadConfig', () => {
       taskQueue: 'socialsync',
     });
     expect(config.http.port).toBe(3000);
+    // Nothing listens beyond loopback unless a deployment says so (docker-compose opens both in containers).
+    expect(config.http.host).toBe('127.0.0.1');
+    expect(config.worker).toMatchObject({ metricsPort: 9464, metricsHost: '127.0.0.1' });
     expect(config.instagram.graphUrl).toBe('https://graph.instagram.com');
     expect(config.instagram.oauthUrl).toBe('https://api.instagram.com');
     expect(config.tiktok.apiUrl).toBe('https://open.tiktokapis.com');

@@ -23,6 +23,7 @@ interface Service {
   stop_grace_period?: string;
   env_file?: string;
   command?: unknown;
+  environment?: Record<string, string>;
 }
 
 function findDockerCompose(): string | null {
@@ -86,6 +87,12 @@ describe('docker-compose.yml', () => {
     const published = Object.values(services).flatMap((service) => service.ports ?? []);
     expect(published.length).toBeGreaterThan(0);
     for (const port of published) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+  });
+
+  it('opens the API and the worker metrics to the container network only (the defaults are loopback)', () => {
+    expect(services.api.environment?.HOST).toBe('0.0.0.0');
+    expect(services.worker.environment?.WORKER_METRICS_HOST).toBe('0.0.0.0');
+    expect(services.worker.ports ?? []).toEqual([]);
   });
 
   it('health-checks the long-running services and waits on health', () => {

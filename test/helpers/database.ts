@@ -31,6 +31,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** Drops a database the test did not create itself (e.g. one `npm run dev` made in a fresh copy). */
+export async function dropDatabase(name: string): Promise<void> {
+  await runOnServer(
+    getIntegrationEnv().postgresUrl,
+    `drop database if exists "${name.replace(/"/g, '""')}" with (force)`,
+  );
+}
+
 async function runOnServer(serverUrl: string, sql: string): Promise<void> {
   const client = new Client({ connectionString: serverUrl });
   await client.connect();

@@ -47,6 +47,19 @@ export function processesMentioning(dir: string): string[] {
     );
 }
 
+/** The local addresses (`127.0.0.1:3000`, `0.0.0.0:9464`, `[::]:80`) on which these processes listen (TCP). */
+export function listeningAddressesOf(pids: number[]): string[] {
+  const lines = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' }).split('\n');
+  return lines.flatMap((line) => {
+    const owners = [...line.matchAll(/pid=(\d+)/g)].map((match) => Number(match[1]));
+    return owners.some((pid) => pids.includes(pid)) ? [line.trim().split(/\s+/)[3]] : [];
+  });
+}
+
+export function pidsOf(processLines: string[]): number[] {
+  return processLines.map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
 function workingDirectory(pid: number): string {
   try {
     return fs.readlinkSync(`/proc/${pid}/cwd`);

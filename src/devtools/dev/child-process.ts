@@ -15,17 +15,19 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 /**
  * Runs a TypeScript entry point as `node --import tsx <entry>`: one process (no wrapper to relay signals), in
  * its own process group so a terminal Ctrl-C reaches only the dev runner, which then stops children in order.
+ * With `ipc`, the child can tell the runner it is up (`announceReady` in src/process/boot.ts).
  */
 export function startTsProcess(
   name: string,
   entry: string,
   env: NodeJS.ProcessEnv,
   args: string[] = [],
+  { ipc = false }: { ipc?: boolean } = {},
 ): ManagedProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], {
     cwd: ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? (['ipc'] as const) : [])],
     detached: true,
   });
   for (const stream of [child.stdout, child.stderr]) {

@@ -1,9 +1,11 @@
 import { createSimulator, type Simulator } from '../simulator';
-import { preferredOrFreePort } from './ports';
+import { listenOnPreferredPort } from './ports';
 
 export interface DevPlatforms {
   /** Variables the worker and API need to talk to the platforms (the simulator's, when it runs). */
   env: Record<string, string>;
+  /** The redirect URIs for an API at `apiBase` (when the simulator runs; real apps keep their own). */
+  redirectEnv(apiBase: string): Record<string, string>;
   simulator: Simulator | null;
   source: string;
   stop(): Promise<void>;
@@ -24,6 +26,7 @@ export async function provideDevPlatforms(env: NodeJS.ProcessEnv): Promise<DevPl
   if (REAL_CREDENTIALS.every((name) => env[name])) {
     return {
       env: {},
+      redirectEnv: () => ({}),
       simulator: null,
       source: 'real Instagram and TikTok (credentials set)',
       stop: async () => undefined,
@@ -31,23 +34,26 @@ export async function provideDevPlatforms(env: NodeJS.ProcessEnv): Promise<DevPl
   }
   const simulator = createSimulator({ seed: 42, accountsPerPlatform: Number(env.SIMULATOR_ACCOUNTS ?? 20) });
   const preferred = Number(env.SIMULATOR_PORT ?? 4100);
-  const urls = await simulator.start(await preferredOrFreePort(preferred));
+  const urls = await listenOnPreferredPort(preferred, (port) => simulator.start(port));
   const apps = simulator.control.apps();
-  const apiBase = `http://127.0.0.1:${env.PORT ?? 3000}`;
+  const redirectEnv = (apiBase: string) => ({
+    INSTAGRAM_REDIRECT_URI: `${apiBase}/callback/instagram`,
+    TIKTOK_REDIRECT_URI: `${apiBase}/callback/tiktok`,
+  });
   return {
     env: {
+      ...redirectEnv(`http://127.0.0.1:${env.PORT ?? 3000}`),
       INSTAGRAM_APP_ID: apps.instagram.appId,
       INSTAGRAM_APP_SECRET: apps.instagram.appSecret,
-      INSTAGRAM_REDIRECT_URI: `${apiBase}/callback/instagram`,
       INSTAGRAM_GRAPH_URL: urls.instagramGraphUrl,
       INSTAGRAM_OAUTH_URL: urls.instagramOauthUrl,
       INSTAGRAM_AUTHORIZE_URL: urls.instagramAuthorizeUrl,
       TIKTOK_CLIENT_KEY: apps.tiktok.clientKey,
       TIKTOK_CLIENT_SECRET: apps.tiktok.clientSecret,
-      TIKTOK_REDIRECT_URI: `${apiBase}/callback/tiktok`,
       TIKTOK_API_URL: urls.tiktokApiUrl,
       TIKTOK_AUTHORIZE_URL: urls.tiktokAuthorizeUrl,
     },
+    redirectEnv,
     simulator,
     source: `simulator at ${urls.controlUrl.replace(/\/_control$/, '')} (no real credentials set; control: ${urls.controlUrl}/state)`,
     stop: () => simulator.stop(),

@@ -11,16 +11,21 @@ export interface ProvidedService {
 }
 
 /**
- * DATABASE_URL if set; else a server answering on 127.0.0.1:5432 (libpq's PGPORT moves the probe); else an
- * embedded PostgreSQL from npm with its data in the data folder.
+ * DATABASE_URL if set; else `localDatabase` on a server answering on 127.0.0.1:5432 (libpq's PGPORT moves the
+ * probe; the migration creates the database); else an embedded PostgreSQL from npm with its data in the
+ * data folder.
  */
-export async function providePostgres(env: NodeJS.ProcessEnv, dataDir: string): Promise<ProvidedService> {
+export async function providePostgres(
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  localDatabase: string,
+): Promise<ProvidedService> {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: 'DATABASE_URL', stop: async () => undefined };
   const localServer = `postgresql://postgres@127.0.0.1:${env.PGPORT || 5432}`;
   if (await answers(`${localServer}/postgres`)) {
     return {
-      url: `${localServer}/socialsync`,
-      source: `local server on ${new URL(localServer).host}`,
+      url: `${localServer}/${localDatabase}`,
+      source: `local server on ${new URL(localServer).host}, database ${localDatabase}`,
       stop: async () => undefined,
     };
   }

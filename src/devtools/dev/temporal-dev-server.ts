@@ -23,9 +23,16 @@ export interface DevServerOptions {
   /** The `temporal` CLI binary; null lets the Temporal SDK download one (needs internet). */
   executable: string | null;
   ip?: string;
+  /** A fixed port (never changed); omitted: a free one, chosen again if another process takes it first. */
   port?: number;
   /** null: headless. */
   uiPort?: number | null;
+  /**
+   * Ports to try, per attempt (1, 2, ...), instead of `port` and `uiPort`: e.g. the usual ones first, then
+   * free ones. A port found free can be taken before the server binds it (a second `npm run dev` started at
+   * the same moment); the server then exits at once saying so, and the next attempt asks again.
+   */
+  choosePorts?: (attempt: number) => Promise<{ port: number; uiPort: number | null }>;
   /** Persist state in this SQLite file; omitted: in memory. */
   dbFile?: string;
   logFile?: string;
@@ -48,13 +55,14 @@ export interface DevServer {
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   if (!options.executable) return startDownloadedDevServer(options);
   // A port found free can be taken before the server binds it (other processes, or the server's own
-  // internal services picking ports): with an auto-chosen port, try again on another one.
+  // internal services picking ports): with chosen ports, try again on others.
   for (let attempt = 1; ; attempt++) {
+    const ports = await options.choosePorts?.(attempt);
     try {
-      return await startCliDevServer(options.executable, options);
+      return await startCliDevServer(options.executable, { ...options, ...ports });
     } catch (error) {
       const portClash = /address already in use/.test((error as Error).message);
-      if (!portClash || options.port || attempt >= 5) throw error;
+      if (!portClash || (options.port && !options.choosePorts) || attempt >= 5) throw error;
     }
   }
 }
@@ -119,11 +127,20 @@ async function startDownloadedDevServer(options: DevServerOptions): Promise<DevS
   }
 }
 
-function captureOutput(child: ChildProcess, logFile?: string): { tail(): string } {
+interface CapturedOutput {
+  tail(): string;
+  /** Whether any output so far matched. */
+  saw(pattern: RegExp): boolean;
+}
+
+function captureOutput(child: ChildProcess, logFile?: string): CapturedOutput {
   const lines: string[] = [];
+  let all = '';
   const sink = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : null;
   const collect = (chunk: Buffer) => {
     sink?.write(chunk);
+    // The banner comes within the first few KB; later output is only kept as the tail.
+    if (all.length < 64_000) all += chunk.toString();
     lines.push(...chunk.toString().split('\n').filter(Boolean));
     if (lines.length > 50) lines.splice(0, lines.length - 50);
   };
@@ -144,20 +161,33 @@ function captureOutput(child: ChildProcess, logFile?: string): { tail(): string 
   };
   child.stdout?.on('data', collectHead);
   child.stderr?.on('data', collectHead);
-  return { tail: () => [...head, '...', ...lines.slice(-10)].join('\n') };
+  return {
+    tail: () => [...head, '...', ...lines.slice(-10)].join('\n'),
+    saw: (pattern) => pattern.test(all),
+  };
 }
 
+/**
+ * Serving means: this very process printed its banner (`Temporal Server:  localhost:<port>`, after its
+ * listeners are bound), and the frontend answers. The answer alone could come from another dev server that
+ * holds the port this one failed to bind (two `npm run dev` started at the same moment).
+ */
 async function waitUntilServing(
   address: string,
   child: ChildProcess,
   timeoutMs: number,
-  output: { tail(): string },
+  output: CapturedOutput,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const banner = new RegExp(`Server:\\s+\\S*:${address.split(':').pop()}\\b`);
   let exited = false;
   child.once('exit', () => (exited = true));
   while (Date.now() < deadline) {
     if (exited) throw new Error(`temporal dev server exited during start-up:\n${output.tail()}`);
+    if (!output.saw(banner)) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      continue;
+    }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {

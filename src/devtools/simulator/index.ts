@@ -59,7 +59,14 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       server = createServer(createListener(state, hosts, sleeper));
       const host = options.host ?? '127.0.0.1';
       // 1,000 parallel clients connect at once in the quota tests: a deep accept backlog avoids resets.
-      await new Promise<void>((resolve) => server!.listen({ port, host, backlog: 4096 }, resolve));
+      await new Promise<void>((resolve, reject) => {
+        // A taken port rejects (EADDRINUSE) so the caller can choose another.
+        server!.once('error', reject);
+        server!.listen({ port, host, backlog: 4096 }, resolve);
+      }).catch((error: unknown) => {
+        server = null;
+        throw error;
+      });
       const address = server.address() as AddressInfo;
       state.urls = urlsFor(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
       return state.urls;

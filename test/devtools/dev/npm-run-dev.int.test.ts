@@ -1,17 +1,28 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { makeFreshCopy, waitUntilNothingRunsFrom } from '../../helpers/fresh-copy';
+import {
+  listeningAddressesOf,
+  makeFreshCopy,
+  pidsOf,
+  processesMentioning,
+  waitUntilNothingRunsFrom,
+} from '../../helpers/fresh-copy';
+import { temporalCliPath } from '../../helpers/processes';
+import { dropDatabase } from '../../helpers/database';
 
 /**
  * The first-run promise, end to end: `npm run dev` in a fresh copy with an empty environment brings up
  * the whole service; the demo user logs in, syncs, sees COMPLETED with posts stored; Ctrl-C (SIGINT to the
- * foreground process group) stops everything it started.
+ * foreground process group) stops everything it started. Two fresh copies started at the same moment both
+ * come up, each ready when its summary says so.
  */
 interface DevStack {
   child: ChildProcess;
   output: () => string;
   apiUrl: string;
+  temporalAddress: string;
   login: { email: string; password: string };
+  admin: { email: string; password: string };
 }
 
 async function startDev(dir: string, extraEnv: Record<string, string> = {}): Promise<DevStack> {
@@ -32,8 +43,52 @@ async function startDev(dir: string, extraEnv: Record<string, string> = {}): Pro
   }
   await new Promise((resolve) => setTimeout(resolve, 200));
   const apiUrl = /API\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(output)![1];
+  const temporalAddress = /Temporal\s+(127\.0\.0\.1:\d+)/.exec(output)![1];
   const [, email, password] = /Demo user\s+(\S+) \/ (\S+)/.exec(output)!;
-  return { child, output: () => output, apiUrl, login: { email, password } };
+  const [, adminEmail, adminPassword] = /Admin\s+(\S+) \/ (\S+)/.exec(output)!;
+  return {
+    child,
+    output: () => output,
+    apiUrl,
+    temporalAddress,
+    login: { email, password },
+    admin: { email: adminEmail, password: adminPassword },
+  };
+}
+
+/** Starts several at the same moment; if one fails, the others are stopped before the error is thrown. */
+async function startTogether(dirs: string[]): Promise<DevStack[]> {
+  const started = await Promise.allSettled(dirs.map((dir) => startDev(dir)));
+  const stacks = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure) {
+    await Promise.all(stacks.map(interruptAndWait));
+    throw failure.reason;
+  }
+  return stacks;
+}
+
+/** What `temporal schedule list` prints against a stack's own Temporal server. */
+function listSchedules(stack: DevStack): string {
+  return execFileSync(
+    temporalCliPath(),
+    ['schedule', 'list', '--address', stack.temporalAddress, '--namespace', 'default'],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+}
+
+/** Checked right after the summary, with no waiting: ready means ready. */
+async function expectReadyAsPrinted(stack: DevStack, dir: string): Promise<void> {
+  expect(stack.output()).toContain('socialsync is running');
+  const schedules = listSchedules(stack);
+  expect(schedules).toContain('token-refresh-daily');
+  expect(schedules).toContain('data-sync-daily');
+  // Its own database: the admin password this stack printed is the one its database holds.
+  expect((await api(stack, 'POST', '/api/v1/auth/login', undefined, stack.admin)).status).toBe(200);
+  // API, worker metrics, simulator, Temporal and its Web UI: all on loopback only.
+  const addresses = listeningAddressesOf(pidsOf(processesMentioning(dir)));
+  expect(addresses).toEqual(expect.arrayContaining([new URL(stack.apiUrl).host, stack.temporalAddress]));
+  expect(addresses.filter((address) => !/^(127\.\d+\.\d+\.\d+|\[::1\]):\d+$/.test(address))).toEqual([]);
 }
 
 async function api(stack: DevStack, method: string, path: string, token?: string, body?: unknown) {
@@ -75,41 +130,78 @@ async function interruptAndWait(stack: DevStack): Promise<number | null> {
   return exited;
 }
 
-describe.each([
-  ['a local PostgreSQL server', {}],
-  ['PostgreSQL unreachable (embedded PostgreSQL)', { PGPORT: '1' }],
-])('npm run dev on a fresh copy with %s', (_label, extraEnv: Record<string, string>) => {
+describe('npm run dev on two fresh copies started at the same moment, with a local PostgreSQL server', () => {
+  let dirs: string[];
+  const databases = new Set<string>();
+  beforeAll(() => (dirs = [makeFreshCopy('dev-a'), makeFreshCopy('dev-b')]));
+  afterAll(async () => {
+    dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
+    // Each checkout has its own database on the shared server: leave none behind.
+    for (const name of databases) await dropDatabase(name);
+  });
+
+  it('brings both up, each ready as printed; one serves the demo user end to end, stops cleanly and keeps its data', async () => {
+    const stacks = await startTogether(dirs);
+    let workflowId: string;
+    try {
+      for (const stack of stacks) databases.add(/database (socialsync_dev_\w+)/.exec(stack.output())![1]);
+      expect(databases.size).toBe(2);
+      expect(new Set(stacks.map((stack) => stack.apiUrl)).size).toBe(2);
+      expect(new Set(stacks.map((stack) => stack.temporalAddress)).size).toBe(2);
+      for (const [index, stack] of stacks.entries()) await expectReadyAsPrinted(stack, dirs[index]);
+      workflowId = await syncAsDemoUser(stacks[0]);
+    } finally {
+      await Promise.all(stacks.map(interruptAndWait));
+    }
+    // npm itself exits at once on Ctrl-C; the dev runner then stops its children in order.
+    for (const dir of dirs) expect(await waitUntilNothingRunsFrom(dir)).toEqual([]);
+    expect(stacks[0].output()).toContain('[dev] stopping Temporal dev server');
+    expect(stacks[0].output()).toContain('[dev] stopping PostgreSQL');
+
+    // A second start reuses the data: the workflow history (Temporal's file) and the synced rows (PostgreSQL).
+    const [again] = await startTogether([dirs[0]]);
+    try {
+      await expectKeptData(again, workflowId);
+    } finally {
+      await interruptAndWait(again);
+    }
+    expect(await waitUntilNothingRunsFrom(dirs[0])).toEqual([]);
+  }, 500_000);
+});
+
+describe('npm run dev on a fresh copy with PostgreSQL unreachable (embedded PostgreSQL)', () => {
   let dir: string;
   beforeAll(() => (dir = makeFreshCopy('dev')));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('serves the demo user end to end, leaves no process behind after Ctrl-C, and keeps its data', async () => {
+    const extraEnv = { PGPORT: '1' };
     const stack = await startDev(dir, extraEnv);
     let workflowId: string;
     try {
-      if (extraEnv.PGPORT) expect(stack.output()).toContain('PostgreSQL: embedded PostgreSQL');
+      expect(stack.output()).toContain('PostgreSQL: embedded PostgreSQL');
       workflowId = await syncAsDemoUser(stack);
     } finally {
       await interruptAndWait(stack);
     }
-    // npm itself exits at once on Ctrl-C; the dev runner then stops its children in order.
     expect(await waitUntilNothingRunsFrom(dir)).toEqual([]);
-    expect(stack.output()).toContain('[dev] stopping Temporal dev server');
-    expect(stack.output()).toContain('[dev] stopping PostgreSQL');
 
-    // A second start reuses the data: the workflow history (Temporal's file) and the synced rows (PostgreSQL).
     const again = await startDev(dir, extraEnv);
     try {
-      const token = await loginToken(again);
-      const status = await api(again, 'GET', `/api/v1/workflows/${workflowId}`, token);
-      expect(status.body.status).toBe('COMPLETED');
-      const accounts = (await api(again, 'GET', '/api/v1/accounts', token)).body.accounts as {
-        lastSyncedAt: string | null;
-      }[];
-      expect(accounts.some((account) => account.lastSyncedAt !== null)).toBe(true);
+      await expectKeptData(again, workflowId);
     } finally {
       await interruptAndWait(again);
     }
     expect(await waitUntilNothingRunsFrom(dir)).toEqual([]);
   }, 400_000);
 });
+
+async function expectKeptData(stack: DevStack, workflowId: string): Promise<void> {
+  const token = await loginToken(stack);
+  const status = await api(stack, 'GET', `/api/v1/workflows/${workflowId}`, token);
+  expect(status.body.status).toBe('COMPLETED');
+  const accounts = (await api(stack, 'GET', '/api/v1/accounts', token)).body.accounts as {
+    lastSyncedAt: string | null;
+  }[];
+  expect(accounts.some((account) => account.lastSyncedAt !== null)).toBe(true);
+}
