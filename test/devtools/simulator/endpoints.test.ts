@@ -100,7 +100,7 @@ describe('simulated endpoints', () => {
 
   it('runs the OAuth dialogs: Instagram redirects with #_, TikTok checks the PKCE verifier', async () => {
     const ig = await fetch(
-      `${h.config.instagram.authorizeUrl}?${new URLSearchParams({ client_id: h.config.instagram.appId, redirect_uri: h.config.instagram.redirectUri, response_type: 'code', state: 's1' })}`,
+      `${h.config.instagram.authorizeUrl}?${new URLSearchParams({ client_id: h.config.instagram.appId, redirect_uri: h.config.instagram.redirectUri, response_type: 'code', state: 's1', sim_decision: 'allow' })}`,
       { redirect: 'manual' },
     );
     const igLocation = ig.headers.get('location')!;
@@ -115,7 +115,7 @@ describe('simulated endpoints', () => {
     const verifier = 'a-verifier-that-is-long-enough-0123456789';
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     const tt = await fetch(
-      `${h.config.tiktok.authorizeUrl}?${new URLSearchParams({ client_key: h.config.tiktok.clientKey, redirect_uri: h.config.tiktok.redirectUri, response_type: 'code', scope: 'user.info.basic', state: 's2', code_challenge: challenge, code_challenge_method: 'S256' })}`,
+      `${h.config.tiktok.authorizeUrl}?${new URLSearchParams({ client_key: h.config.tiktok.clientKey, redirect_uri: h.config.tiktok.redirectUri, response_type: 'code', scope: 'user.info.basic', state: 's2', code_challenge: challenge, code_challenge_method: 'S256', sim_decision: 'allow' })}`,
       { redirect: 'manual' },
     );
     const ttCode = new URL(tt.headers.get('location')!).searchParams.get('code')!;
@@ -148,7 +148,12 @@ describe('simulated endpoints', () => {
     expect((await dialog({ client_id: appId })).status).toBe(400);
 
     const chosen = h.sim.control.listAccounts('instagram')[3].externalId;
-    const consented = await dialog({ client_id: appId, redirect_uri: redirectUri, sim_account: chosen });
+    const consented = await dialog({
+      client_id: appId,
+      redirect_uri: redirectUri,
+      sim_account: chosen,
+      sim_decision: 'allow',
+    });
     expect(consented.status).toBe(302);
     const code = new URL(consented.headers.get('location')!).searchParams.get('code')!;
     await expect(h.instagram.exchangeCode(code)).resolves.toMatchObject({ value: { externalId: chosen } });
@@ -165,6 +170,44 @@ describe('simulated endpoints', () => {
     expect(tt.status).toBe(400);
     expect(await tt.json()).toEqual({ error: 'redirect_uri does not match the registered one' });
   });
+
+  it.each([
+    ['instagram', { error_reason: 'user_denied', error_description: 'The user denied your request' }],
+    ['tiktok', { error_description: 'The user denied the authorization request.' }],
+  ] as const)(
+    'the %s dialog shows a consent screen whose Cancel sends the browser back with error=access_denied',
+    async (platform, denial) => {
+      const app: Record<string, string> =
+        platform === 'instagram'
+          ? { client_id: h.config.instagram.appId, redirect_uri: h.config.instagram.redirectUri }
+          : { client_key: h.config.tiktok.clientKey, redirect_uri: h.config.tiktok.redirectUri };
+      const authorizeUrl = h.config[platform].authorizeUrl;
+      const params = { ...app, response_type: 'code', state: 'st<&>' };
+      const screen = await fetch(`${authorizeUrl}?${new URLSearchParams(params)}`, { redirect: 'manual' });
+      expect(screen.status).toBe(200);
+      expect(screen.headers.get('content-type')).toMatch(/^text\/html/);
+      const page = await screen.text();
+      expect(page).toContain('name="sim_decision" value="allow"');
+      expect(page).toContain('name="sim_decision" value="deny"');
+      // Every dialog parameter rides along, escaped; the account shown is the one that will consent.
+      expect(page).toContain('name="state" value="st&#60;&#38;&#62;"');
+      const account = /name="sim_account" value="([^"]+)"/.exec(page)![1];
+      expect(page).toContain(`@${h.sim.control.getAccount(platform, account).username}`);
+
+      const denied = await fetch(
+        `${authorizeUrl}?${new URLSearchParams({ ...params, sim_account: account, sim_decision: 'deny' })}`,
+        { redirect: 'manual' },
+      );
+      expect(denied.status).toBe(302);
+      const back = new URL(denied.headers.get('location')!);
+      expect(back.origin + back.pathname).toBe(h.config[platform].redirectUri);
+      expect(Object.fromEntries(back.searchParams)).toEqual({
+        error: 'access_denied',
+        ...denial,
+        state: 'st<&>',
+      });
+    },
+  );
 
   it('adds latency (fixed + jitter) per endpoint', async () => {
     const openId = h.sim.control.listAccounts('tiktok')[0].externalId;

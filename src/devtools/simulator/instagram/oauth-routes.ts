@@ -57,8 +57,9 @@ function exchangeCode(state: SimState, req: SimRequest): SimReply {
 }
 
 /**
- * GET www.instagram.com/oauth/authorize: a dialog that consents at once, for the dev stack. The account is
- * `sim_account` when given, else the seeded accounts in turn. Redirects with `?code=...#_` like the real one.
+ * GET www.instagram.com/oauth/authorize: the consent screen, then a redirect with `?code=...#_` like the real
+ * one, or with `?error=access_denied&error_reason=user_denied&error_description=...` when refused
+ * (server/dialog.ts: `sim_decision` and `sim_account`).
  */
 export function authorizeRoute(state: SimState): SimRoute {
   const dialog = consentDialog(state, 'instagram');
@@ -69,16 +70,22 @@ export function authorizeRoute(state: SimState): SimRoute {
     identify: (req) => dialog.identify(req),
     handle: (req) => {
       const { appId, redirectUri: registered } = state.settings.apps.instagram;
-      const given = dialog.consent(req, { param: 'client_id', id: appId, redirectUri: registered });
-      if ('status' in given) return given;
       const scopes = (req.query.get('scope') ?? DEFAULT_INSTAGRAM_SCOPES.join(','))
         .split(/[,\s]+/)
         .filter(Boolean);
-      const expiresAtMs = state.clock.nowMs() + state.settings.instagram.codeLifetimeSeconds * 1000;
-      const code = state.instagramTokens.issueCode(given.account, given.redirectUri, scopes, expiresAtMs);
-      const query = new URLSearchParams({ code: code.value, state: req.query.get('state') ?? '' });
-      const location = `${given.redirectUri}?${query}#_`;
-      return { status: 302, body: '', outcome: 'ok', headers: { location } };
+      const screen = {
+        platformName: 'Instagram',
+        url: state.urls?.instagramAuthorizeUrl ?? '',
+        scopes,
+        denial: { error_reason: 'user_denied', error_description: 'The user denied your request' },
+      };
+      return dialog.run(req, { param: 'client_id', id: appId, redirectUri: registered }, screen, (given) => {
+        const expiresAtMs = state.clock.nowMs() + state.settings.instagram.codeLifetimeSeconds * 1000;
+        const code = state.instagramTokens.issueCode(given.account, given.redirectUri, scopes, expiresAtMs);
+        const query = new URLSearchParams({ code: code.value, state: req.query.get('state') ?? '' });
+        const location = `${given.redirectUri}?${query}#_`;
+        return { status: 302, body: '', outcome: 'ok', headers: { location } };
+      });
     },
   };
 }
