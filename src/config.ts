@@ -50,6 +50,10 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_URL: optionalString,
+  // Browsers are sent there: only a web address, never e.g. a javascript: URL.
+  CONNECT_RETURN_URL: optionalString.pipe(
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  ),
   TRUST_PROXY: z.string().default('false'),
   MAX_BODY_BYTES: positiveInt.default(100 * 1024),
   API_SHUTDOWN_GRACE_SECONDS: positiveInt.default(10),
@@ -208,6 +212,8 @@ function toConfig(e: Env) {
       host: e.HOST,
       port: e.PORT,
       publicUrl: e.PUBLIC_URL,
+      /** Where the OAuth callback sends the browser back (?status=...); unset: it answers a small page. */
+      connectReturnUrl: e.CONNECT_RETURN_URL,
       trustProxy: e.TRUST_PROXY,
       maxBodyBytes: e.MAX_BODY_BYTES,
       shutdownGraceSeconds: e.API_SHUTDOWN_GRACE_SECONDS,

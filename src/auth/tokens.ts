@@ -17,13 +17,17 @@ export interface AccessClaims {
 export interface OAuthStateClaims {
   userId: string;
   platform: string;
+  /** Drawn for each state: what makes it single use (src/auth/oauth-state-uses.ts). */
+  nonce: string;
+  expiresAt: Date;
 }
 
 export interface TokenService {
   issueAccessToken(claims: AccessClaims): { token: string; expiresIn: number };
   /** Throws when the token is missing, malformed, expired or signed with another key. */
   verifyAccessToken(token: string): AccessClaims;
-  signOAuthState(claims: OAuthStateClaims): string;
+  signOAuthState(claims: Pick<OAuthStateClaims, 'userId' | 'platform'>): string;
+  /** Throws when the state is malformed, expired, signed with another key or not a state at all. */
   verifyOAuthState(state: string): OAuthStateClaims;
 }
 
@@ -64,9 +68,10 @@ export function createTokenService({
       }),
     verifyOAuthState: (state) => {
       const payload = verify(state, STATE_AUDIENCE);
-      if (typeof payload.sub !== 'string' || typeof payload.platform !== 'string')
+      const { sub, platform, nonce, exp } = payload;
+      if (typeof sub !== 'string' || typeof platform !== 'string' || typeof nonce !== 'string' || !exp)
         throw new Error('malformed state');
-      return { userId: payload.sub, platform: payload.platform };
+      return { userId: sub, platform, nonce, expiresAt: new Date(exp * 1000) };
     },
   };
 }

@@ -31,6 +31,7 @@ import { authRoutes } from './routes/auth';
 import { createDocsRouter } from './routes/docs';
 import { createHealthRouter } from './routes/health';
 import { notificationRoutes } from './routes/notifications';
+import { oauthCallbackRoutes } from './routes/oauth-callback';
 import { workflowRoutes } from './routes/workflows';
 import { createAccountsService } from './services/accounts-service';
 
@@ -103,6 +104,7 @@ function apiRoutes(deps: AppDeps, tokens: TokenService): RouteDefinition[] {
   return [
     ...authRoutes(auth),
     ...accountRoutes(accounts),
+    ...oauthCallbackRoutes(accounts, { returnUrl: config.http.connectReturnUrl }),
     ...notificationRoutes(),
     ...workflowRoutes(workflows),
     ...adminRoutes(workflows, schedules, deps.scheduleIds ?? Object.values(SCHEDULE_IDS)),

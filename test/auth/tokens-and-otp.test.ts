@@ -36,7 +36,20 @@ describe('access tokens and OAuth states', () => {
     expect(() =>
       tokens.verifyOAuthState(tokens.issueAccessToken({ userId: 'u', role: 'influencer' }).token),
     ).toThrow(/audience/);
-    expect(tokens.verifyOAuthState(state)).toEqual({ userId: 'u', platform: 'tiktok' });
+    const claims = tokens.verifyOAuthState(state);
+    expect(claims).toEqual({
+      userId: 'u',
+      platform: 'tiktok',
+      nonce: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      expiresAt: expect.any(Date),
+    });
+    // 10 minutes, to the second the JWT can express.
+    expect(claims.expiresAt.getTime() - Date.now()).toBeGreaterThan(598_000);
+    expect(claims.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(600_000);
+    // Each state is its own: that is what makes single use possible.
+    expect(
+      tokens.verifyOAuthState(tokens.signOAuthState({ userId: 'u', platform: 'tiktok' })).nonce,
+    ).not.toBe(claims.nonce);
   });
 });
 

@@ -83,6 +83,15 @@ describe('loadConfig', () => {
     expect(problems.find((problem) => problem.startsWith('ENCRYPTION_KEY'))).toMatch(/64 hex/);
   });
 
+  it('takes an http(s) CONNECT_RETURN_URL only, and none at all by default', () => {
+    expect(loadConfig(TEST_ENV).http.connectReturnUrl).toBeUndefined();
+    const returnUrl = 'https://app.example.com/connections?tab=social';
+    expect(loadConfig({ ...TEST_ENV, CONNECT_RETURN_URL: returnUrl }).http.connectReturnUrl).toBe(returnUrl);
+    expect(problemsOf({ ...TEST_ENV, CONNECT_RETURN_URL: 'javascript:alert(1)' })).toEqual([
+      'CONNECT_RETURN_URL: must be an http(s) URL',
+    ]);
+  });
+
   it('validates previous encryption keys for rotation', () => {
     expect(
       loadConfig({ ...TEST_ENV, ENCRYPTION_PREVIOUS_KEYS: `${'b'.repeat(64)}, ${'c'.repeat(64)}` }).encryption

@@ -38,7 +38,8 @@ export const RELAXED_LIMITS = {
 
 export interface ApiHarnessOptions {
   label: string;
-  env?: Record<string, string | undefined>;
+  /** A function gets the harness's base URL, e.g. for redirect URIs that name the API's own callback. */
+  env?: Record<string, string | undefined> | ((baseUrl: string) => Record<string, string | undefined>);
   /** The limiters' Redis client; default: a real one with the 100 ms deadline. null: in-process store. */
   rateLimitRedis?: Redis | null;
   scheduleIds?: string[];
@@ -100,6 +101,10 @@ export async function stopSharedInfrastructure(shared: SharedInfrastructure): Pr
 export async function startApiHarness(options: ApiHarnessOptions): Promise<ApiHarness> {
   const integration = getIntegrationEnv();
   const shared = options.shared ?? (await startSharedInfrastructure());
+  // Listening first, so the configuration may name the harness's own address.
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `socialsync-${options.label}-`));
   const outboxFile = path.join(dir, 'outbox.jsonl');
   const base = makeTestConfig({
@@ -110,7 +115,7 @@ export async function startApiHarness(options: ApiHarnessOptions): Promise<ApiHa
     TEMPORAL_TASK_QUEUE: uniqueTaskQueue(options.label),
     MAIL_OUTBOX_FILE: outboxFile,
     ...RELAXED_LIMITS,
-    ...options.env,
+    ...(typeof options.env === 'function' ? options.env(baseUrl) : options.env),
   });
   const config = withSimulator(base, shared.sim);
   const redis =
@@ -134,9 +139,7 @@ export async function startApiHarness(options: ApiHarnessOptions): Promise<ApiHa
     metrics,
     scheduleIds: options.scheduleIds,
   });
-  const server = http.createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.on('request', app.callback());
   return {
     ...shared,
     config,

@@ -10,6 +10,7 @@ const EXPECTED_OPERATIONS = [
   'POST /api/v1/auth/login',
   'GET /api/v1/accounts/{platform}/authorize-url',
   'POST /api/v1/accounts/{platform}/connect',
+  'GET /api/v1/oauth/{platform}/callback',
   'GET /api/v1/accounts',
   'GET /api/v1/accounts/{id}',
   'GET /api/v1/accounts/{id}/posts',

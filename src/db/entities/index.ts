@@ -3,6 +3,7 @@ import { Notification } from './Notification';
 import { Post } from './Post';
 import { SocialAccount } from './SocialAccount';
 import { TokenRefreshAttempt } from './TokenRefreshAttempt';
+import { UsedOAuthState } from './UsedOAuthState';
 import { User } from './User';
 
 export * from './AccountSnapshot';
@@ -10,6 +11,15 @@ export * from './Notification';
 export * from './Post';
 export * from './SocialAccount';
 export * from './TokenRefreshAttempt';
+export * from './UsedOAuthState';
 export * from './User';
 
-export const ENTITIES = [User, SocialAccount, AccountSnapshot, Post, Notification, TokenRefreshAttempt];
+export const ENTITIES = [
+  User,
+  SocialAccount,
+  AccountSnapshot,
+  Post,
+  Notification,
+  TokenRefreshAttempt,
+  UsedOAuthState,
+];

@@ -1,3 +1,4 @@
+import { oauthCallbackPath } from '../../http/routes/oauth-callback';
 import { createSimulator, type Simulator } from '../simulator';
 import { listenOnPreferredPort } from './ports';
 
@@ -36,9 +37,10 @@ export async function provideDevPlatforms(env: NodeJS.ProcessEnv): Promise<DevPl
   const preferred = Number(env.SIMULATOR_PORT ?? 4100);
   const urls = await listenOnPreferredPort(preferred, (port) => simulator.start(port));
   const apps = simulator.control.apps();
+  // The API's own callback: a browser that went through the simulator's consent lands there, connected.
   const redirectEnv = (apiBase: string) => ({
-    INSTAGRAM_REDIRECT_URI: `${apiBase}/callback/instagram`,
-    TIKTOK_REDIRECT_URI: `${apiBase}/callback/tiktok`,
+    INSTAGRAM_REDIRECT_URI: `${apiBase}${oauthCallbackPath('instagram')}`,
+    TIKTOK_REDIRECT_URI: `${apiBase}${oauthCallbackPath('tiktok')}`,
   });
   return {
     env: {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../errors';
 import { describeWindow, POLICY_BEHAVIOUR, POLICY_NAMES, type PolicyName } from '../rate-limit/policies';
-import type { RouteDefinition, RouteExample } from './route';
+import type { BrowserResponse, RouteDefinition, RouteExample } from './route';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -100,6 +100,7 @@ function security(auth: RouteDefinition['auth']): unknown[] {
 }
 
 function responses(route: RouteDefinition): JsonSchema {
+  if (route.browser) return browserResponses(route.browser.responses);
   const out: JsonSchema = {
     [route.success.status]: {
       description: route.success.description,
@@ -129,6 +130,33 @@ function responses(route: RouteDefinition): JsonSchema {
   out[429] = {
     description:
       'RATE_LIMIT_EXCEEDED (with Retry-After, RateLimit-Policy, RateLimit and X-RateLimit-* headers)',
+    content: {
+      'application/json': {
+        schema: { $ref: '#/components/schemas/RateLimited' },
+        example: RATE_LIMITED_EXAMPLE,
+      },
+    },
+  };
+  return out;
+}
+
+/**
+ * A browser route's redirects and pages, as it documents them; the general limiter, which runs before any
+ * route, still refuses with the JSON 429.
+ */
+function browserResponses(answers: Record<string, BrowserResponse>): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [status, answer] of Object.entries(answers)) {
+    out[status] = {
+      description: answer.description,
+      ...(answer.location
+        ? { headers: { Location: { description: answer.location, schema: { type: 'string' } } } }
+        : {}),
+      ...(answer.html ? { content: { 'text/html': { schema: { type: 'string' } } } } : {}),
+    };
+  }
+  out[429] = {
+    description: "RATE_LIMIT_EXCEEDED from the general limit (the route's own limit answers like its errors)",
     content: {
       'application/json': {
         schema: { $ref: '#/components/schemas/RateLimited' },

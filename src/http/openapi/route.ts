@@ -16,6 +16,21 @@ export interface RouteInput<P, Q, B> {
   params: Infer<P>;
   query: Infer<Q>;
   body: Infer<B>;
+  /**
+   * Browser routes apply their `rateLimit` themselves, once they know the caller: true when the request is
+   * within it; false when refused (429 and its headers already set). Other routes: always true (applied
+   * before the handler).
+   */
+  withinRateLimit(): Promise<boolean>;
+}
+
+/** One answer of a browser route, for the OpenAPI document. */
+export interface BrowserResponse {
+  description: string;
+  /** What the Location header holds (a redirect). */
+  location?: string;
+  /** The answer is a small HTML page. */
+  html?: boolean;
 }
 
 /**
@@ -41,6 +56,12 @@ export interface RouteDefinition<
   query?: Q;
   body?: B;
   success: { status: number; description: string; schema?: z.ZodType };
+  /**
+   * A route a browser lands on (the OAuth callback): the handler writes every answer itself, a redirect or a
+   * small page, errors included, since a browser cannot read the JSON envelope; `responses` documents them
+   * by status (`302`, `4XX`, ...).
+   */
+  browser?: { responses: Record<string, BrowserResponse> };
   /** Examples of the request body and of the success answer, by name; the first fills "Try it out". */
   examples?: { body?: Record<string, RouteExample>; response?: Record<string, RouteExample> };
   errors: ErrorCode[];

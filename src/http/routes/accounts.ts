@@ -36,7 +36,10 @@ export function accountRoutes(accounts: AccountsService): RouteDefinition[] {
       operationId: 'connectAccount',
       tag: 'accounts',
       summary: 'Exchange the OAuth code and store the account (tokens encrypted)',
-      description: 'Reconnecting your own account replaces its tokens and makes it active again.',
+      description:
+        'For clients that take the redirect themselves (GET /oauth/{platform}/callback does it for browsers). ' +
+        'A state is good for one exchange, whatever its outcome. Reconnecting your own account replaces its ' +
+        'tokens and makes it active again.',
       auth: 'user',
       rateLimit: 'connection',
       params: platformParams,
@@ -52,6 +55,7 @@ export function accountRoutes(accounts: AccountsService): RouteDefinition[] {
         'VALIDATION_FAILED',
         'INVALID_JSON',
         'INVALID_STATE',
+        'STATE_ALREADY_USED',
         'INVALID_OAUTH_CODE',
         'ACCOUNT_ALREADY_CONNECTED',
         'PLATFORM_ERROR',

@@ -1,6 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { TokenService } from '../../auth/tokens';
+import { claimOAuthState } from '../../auth/oauth-state-uses';
+import type { OAuthStateClaims, TokenService } from '../../auth/tokens';
 import type { TokenCipher } from '../../crypto/token-cipher';
 import { SocialAccount, User } from '../../db/entities';
 import type { Platform } from '../../platforms/types';
@@ -24,7 +25,9 @@ export function createAccountsService(deps: AccountsServiceDeps) {
   /**
    * Exchanges the code, reads the profile for the account's id and name, stores the tokens encrypted.
    * Reconnecting one's own account replaces its tokens and makes it active again; an account held by
-   * another user is a 409.
+   * another user is a 409. The state is used up before the platform is called, whatever the outcome: a
+   * replay (or two tabs racing with one redirect) cannot exchange twice, and a failed attempt starts again
+   * from authorize-url, as the code is single use on the platforms too.
    */
   async function connect(
     em: EntityManager,
@@ -32,7 +35,13 @@ export function createAccountsService(deps: AccountsServiceDeps) {
     platform: Platform,
     input: { code: string; state: string },
   ) {
-    assertStateMatches(deps.tokens, input.state, user, platform);
+    const claims = assertStateMatches(deps.tokens, input.state, user, platform);
+    if (!(await claimOAuthState(em, claims))) {
+      throw new AppError(
+        'STATE_ALREADY_USED',
+        'This state was already used: start again from authorize-url.',
+      );
+    }
     const client = deps.platforms[platform];
     const tokens = await callPlatform(() => client.exchangeCode(input.code), 'exchange');
     const profile = await callPlatform(() => client.getProfile(tokens.value.accessToken), 'profile');
@@ -68,6 +77,24 @@ export function createAccountsService(deps: AccountsServiceDeps) {
     return { account, created: !existing };
   }
 
+  /**
+   * Who a browser returning from the platform is: no token comes with a redirect, so the signed state names
+   * the user. Only a state for this platform, of a user who still exists and is verified, names anyone.
+   */
+  async function stateOwner(
+    em: EntityManager,
+    platform: Platform,
+    state: string | undefined,
+  ): Promise<AuthenticatedUser> {
+    const claims = verifyState(deps.tokens, state ?? '');
+    if (claims.platform !== platform) {
+      throw new AppError('INVALID_STATE', 'The state was issued for another platform.');
+    }
+    const owner = await em.findOne(User, { id: claims.userId, verified: true });
+    if (!owner) throw new AppError('INVALID_STATE', 'The state was issued to a user that cannot sign in.');
+    return { id: owner.id, email: owner.email, role: owner.role };
+  }
+
   async function findOwn(em: EntityManager, user: AuthenticatedUser, id: string): Promise<SocialAccount> {
     const account = await em.findOne(SocialAccount, { id, owner: user.id });
     if (!account) throw new AppError('NOT_FOUND', 'No such account.');
@@ -88,26 +115,30 @@ export function createAccountsService(deps: AccountsServiceDeps) {
     return account;
   }
 
-  return { authorizeUrl, connect, findOwn, disconnect };
+  return { authorizeUrl, connect, stateOwner, findOwn, disconnect };
 }
 
 export type AccountsService = ReturnType<typeof createAccountsService>;
+
+function verifyState(tokens: TokenService, state: string): OAuthStateClaims {
+  try {
+    return tokens.verifyOAuthState(state);
+  } catch {
+    throw new AppError('INVALID_STATE', 'The state is invalid or expired: start again from authorize-url.');
+  }
+}
 
 function assertStateMatches(
   tokens: TokenService,
   state: string,
   user: AuthenticatedUser,
   platform: Platform,
-): void {
-  let claims;
-  try {
-    claims = tokens.verifyOAuthState(state);
-  } catch {
-    throw new AppError('INVALID_STATE', 'The state is invalid or expired: start again from authorize-url.');
-  }
+): OAuthStateClaims {
+  const claims = verifyState(tokens, state);
   if (claims.userId !== user.id || claims.platform !== platform) {
     throw new AppError('INVALID_STATE', 'The state was issued for another user or platform.');
   }
+  return claims;
 }
 
 function encryptedTokenFields(cipher: TokenCipher, tokens: TokenSet) {

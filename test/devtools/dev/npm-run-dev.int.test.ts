@@ -120,6 +120,26 @@ async function syncAsDemoUser(stack: DevStack): Promise<string> {
   return started.body.workflowId as string;
 }
 
+/**
+ * The summary's browser line, run as printed: it prints the simulator's consent URL; allowing there sends the
+ * browser to the API's own callback (the dev stack's redirect URIs), which answers that the account is connected.
+ */
+async function connectAsTheSummarySays(stack: DevStack): Promise<void> {
+  const line = /Connect an account from a browser.*\n\s+(.+)\n/.exec(stack.output())![1];
+  const printed = execFileSync('bash', ['-c', line], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, TOKEN: await loginToken(stack) },
+  }).trim();
+  const consent = new URL(printed);
+  consent.searchParams.set('sim_decision', 'allow'); // what the screen's Allow button sends
+  const toCallback = await fetch(consent, { redirect: 'manual' });
+  const callback = new URL(toCallback.headers.get('location')!);
+  expect(`${callback.origin}${callback.pathname}`).toBe(`${stack.apiUrl}/api/v1/oauth/tiktok/callback`);
+  const landed = await fetch(callback, { redirect: 'manual' });
+  expect(landed.status).toBe(200);
+  expect(await landed.text()).toContain('TikTok account connected');
+}
+
 async function loginToken(stack: DevStack): Promise<string> {
   return (await api(stack, 'POST', '/api/v1/auth/login', undefined, stack.login)).body.token as string;
 }
@@ -150,6 +170,7 @@ describe('npm run dev on two fresh copies started at the same moment, with a loc
       expect(new Set(stacks.map((stack) => stack.temporalAddress)).size).toBe(2);
       for (const [index, stack] of stacks.entries()) await expectReadyAsPrinted(stack, dirs[index]);
       workflowId = await syncAsDemoUser(stacks[0]);
+      await connectAsTheSummarySays(stacks[0]);
     } finally {
       await Promise.all(stacks.map(interruptAndWait));
     }
