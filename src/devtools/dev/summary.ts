@@ -38,7 +38,7 @@ export function formatDevSummary({
       `  curl -s -X POST ${apiUrl}/api/v1/instagram/sync -H "authorization: Bearer $TOKEN"`,
       `  curl -s ${apiUrl}/api/v1/workflows/${makeSyncAccountWorkflowId(instagram.id)} -H "authorization: Bearer $TOKEN"`,
       '',
-      'Connect an account from a browser: open the URL this prints (consent screen, then back to the API):',
+      'Connect an account from a browser (TikTok here, Instagram alike): open the URL this prints, press Allow:',
       `  curl -s ${apiUrl}/api/v1/accounts/tiktok/authorize-url -H "authorization: Bearer $TOKEN" | node -pe 'JSON.parse(require("fs").readFileSync(0)).url'`,
       '',
       'Admins: a fleet sync with a live progress bar, and the schedules:',
