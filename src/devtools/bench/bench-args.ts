@@ -10,13 +10,24 @@ export interface BenchArgs {
   /** TikTok calls per minute per endpoint, in the simulator and in our budgets (the contract's 600). */
   tiktokQuota: number;
   concurrency: number;
+  /** Pages shorter than asked while more stay behind them (TikTok 18 of 20, Instagram 23 of 25). */
+  shortPages: boolean;
+  /** Share of accounts (0-1) whose media calls answer a burst of 429s. */
+  rateLimitedShare: number;
+  /** 429s in a row per disturbed account. */
+  rateLimitedBurst: number;
+  /** Retry-After sent with those 429s, in seconds; null: none (TikTok documents none). */
+  retryAfterSeconds: number | null;
+  /** Stop waiting for the fleet after this long and report how far it got; null: wait for it. */
+  maxWallSeconds: number | null;
   postgresUrl: string;
   redisUrl: string;
 }
 
 export const BENCH_USAGE =
   'usage: npm run bench:sync -- --accounts N --platform instagram|tiktok|mixed --latency-ms L [--baseline] ' +
-  '[--tiktok-quota 600] [--concurrency 50] [--postgres-url URL] [--redis-url URL]';
+  '[--tiktok-quota 600] [--concurrency 50] [--short-pages] [--rate-limited-share 0.05] ' +
+  '[--rate-limited-burst 3] [--retry-after-s S] [--max-wall-s S] [--postgres-url URL] [--redis-url URL]';
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
   const { values } = parseArgs({
@@ -28,6 +39,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       baseline: { type: 'boolean', default: false },
       'tiktok-quota': { type: 'string', default: '600' },
       concurrency: { type: 'string', default: '50' },
+      'short-pages': { type: 'boolean', default: false },
+      'rate-limited-share': { type: 'string', default: '0' },
+      'rate-limited-burst': { type: 'string', default: '3' },
+      'retry-after-s': { type: 'string' },
+      'max-wall-s': { type: 'string' },
       'postgres-url': { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
       'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     },
@@ -42,6 +58,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     baseline: values.baseline ?? false,
     tiktokQuota: positive(values['tiktok-quota'], 'tiktok-quota'),
     concurrency: positive(values.concurrency, 'concurrency'),
+    shortPages: values['short-pages'] ?? false,
+    rateLimitedShare: share(values['rate-limited-share'], 'rate-limited-share'),
+    rateLimitedBurst: positive(values['rate-limited-burst'], 'rate-limited-burst'),
+    retryAfterSeconds:
+      values['retry-after-s'] === undefined ? null : positive(values['retry-after-s'], 'retry-after-s'),
+    maxWallSeconds: values['max-wall-s'] === undefined ? null : positive(values['max-wall-s'], 'max-wall-s'),
     postgresUrl: values['postgres-url']!,
     redisUrl: values['redis-url']!,
   };
@@ -51,6 +73,13 @@ function positive(value: string | undefined, name: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0)
     throw new Error(`--${name} must be a positive integer\n${BENCH_USAGE}`);
+  return parsed;
+}
+
+function share(value: string | undefined, name: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1)
+    throw new Error(`--${name} must be a number from 0 to 1\n${BENCH_USAGE}`);
   return parsed;
 }
 

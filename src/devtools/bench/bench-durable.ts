@@ -2,14 +2,18 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import {
   makeSyncAllAccountsWorkflowId,
+  progressQuery,
   TRIGGERED_BY_SEARCH_ATTRIBUTE,
   type SyncAllAccountsResult,
+  type SyncFleetProgress,
 } from '../../../workflows/contract';
 import { captureTail, peakRssMb, spawnTypeScript, stopChild } from './child-process';
 import { syncAllAccountsWorkflow } from '../../../workflows';
 
 export interface DurableOutcome {
   summary: SyncAllAccountsResult;
+  /** Set when the run was given up after `maxWallMs`: how far it got (the run itself is terminated). */
+  timedOut: SyncFleetProgress | null;
   wallMs: number;
   peakRssMb: number | null;
   workflowRuns: number;
@@ -24,22 +28,33 @@ export async function runDurable(
   client: Client,
   env: Record<string, string>,
   taskQueue: string,
+  maxWallMs: number | null = null,
 ): Promise<DurableOutcome> {
   const worker = spawnTypeScript('src/start-worker.ts', env);
   const tail = captureTail(worker);
   try {
     await waitForPollers(client, taskQueue, worker, tail);
     const startedAt = Date.now();
-    const summary = await client.workflow.execute(syncAllAccountsWorkflow, {
+    const handle = await client.workflow.start(syncAllAccountsWorkflow, {
       taskQueue,
       workflowId: makeSyncAllAccountsWorkflowId(`bench-${startedAt}`),
       args: [{ triggeredBy: 'cli' }],
       typedSearchAttributes: [{ key: TRIGGERED_BY_SEARCH_ATTRIBUTE, value: 'cli' }],
     });
+    const finished = await resultWithin(handle.result(), maxWallMs);
     const wallMs = Date.now() - startedAt;
+    let timedOut: SyncFleetProgress | null = null;
+    if (!finished) {
+      // The latest run of the chain answers: progress counters carry across continue-as-new.
+      timedOut = (await client.workflow
+        .getHandle(handle.workflowId)
+        .query(progressQuery)) as SyncFleetProgress;
+      await client.workflow.getHandle(handle.workflowId).terminate('benchmark wall-time limit');
+    }
     const peak = peakRssMb(worker.pid);
     const { runs, events } = await countHistory(client);
-    return { summary, wallMs, peakRssMb: peak, workflowRuns: runs, historyEvents: events };
+    const summary = finished ?? partialSummary(timedOut!, wallMs);
+    return { summary, timedOut, wallMs, peakRssMb: peak, workflowRuns: runs, historyEvents: events };
   } finally {
     await stopChild(worker);
   }
@@ -83,4 +98,32 @@ async function countHistory(client: Client): Promise<{ runs: number; events: num
     events += execution.historyLength;
   }
   return { runs, events };
+}
+
+async function resultWithin<T>(result: Promise<T>, maxWallMs: number | null): Promise<T | null> {
+  if (maxWallMs === null) return result;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), maxWallMs)));
+  try {
+    return await Promise.race([result, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function partialSummary(progress: SyncFleetProgress, wallMs: number): SyncAllAccountsResult {
+  return {
+    found: progress.found,
+    done: progress.done,
+    succeeded: progress.succeeded,
+    failed: progress.failed,
+    skipped: progress.skipped,
+    reauthRequired: progress.reauthRequired,
+    startedAt: progress.startedAt,
+    finishedAt: new Date().toISOString(),
+    durationMs: wallMs,
+    accountsPerSecond: progress.done / (wallMs / 1000),
+    runs: progress.runs,
+    failures: [],
+  };
 }

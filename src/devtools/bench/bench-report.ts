@@ -12,6 +12,11 @@ export interface RunFigures {
   peakRssMb: number | null;
   workflowRuns?: number;
   historyEvents?: number;
+  /** Set when the run hit --max-wall-s: accounts done by then. */
+  timedOutAfterDone?: number;
+  /** Reservations each budget holds at the end (the whole run's when it lasted under one window). */
+  budgetCharged?: Record<string, number>;
+  disturbedAccounts?: number;
 }
 
 const ENDPOINTS: Record<Platform, EndpointId[]> = {
@@ -29,8 +34,22 @@ export function formatReport(args: BenchArgs, simulator: Simulator, run: RunFigu
     row('platform latency', `${args.latencyMs} ms per call`),
     row('concurrency', String(args.concurrency)),
     row('tiktok quota', `${args.tiktokQuota} calls/min per endpoint (simulator and budgets)`),
-    row('wall time', `${seconds.toFixed(1)} s`),
-    row('accounts/s', (args.accounts / seconds).toFixed(1)),
+    row('pages', args.shortPages ? 'short (2 fewer than asked while more remain)' : 'full'),
+    row(
+      '429 bursts',
+      run.disturbedAccounts
+        ? `${run.disturbedAccounts} accounts x ${args.rateLimitedBurst} on their media calls, ` +
+            (args.retryAfterSeconds === null ? 'no Retry-After' : `Retry-After ${args.retryAfterSeconds} s`)
+        : 'none',
+    ),
+    row(
+      'wall time',
+      `${seconds.toFixed(1)} s` +
+        (run.timedOutAfterDone === undefined
+          ? ''
+          : ` (gave up at --max-wall-s: ${run.timedOutAfterDone} accounts done)`),
+    ),
+    row('accounts/s', ((run.timedOutAfterDone ?? args.accounts) / seconds).toFixed(1)),
     row(
       'outcome',
       `synced ${run.succeeded}, failed ${run.failed}, skipped ${run.skipped}, reauth ${run.reauthRequired}`,
@@ -55,6 +74,9 @@ export function formatReport(args: BenchArgs, simulator: Simulator, run: RunFigu
     }
   }
   lines.push(row('429s / throttled', String(throttled)));
+  lines.push(row('calls per account', callsPerAccount(simulator, counts)));
+  for (const [key, charged] of Object.entries(run.budgetCharged ?? {}))
+    lines.push(row(`budget ${key}`, `${charged} calls charged in the last window`));
   if (run.workflowRuns !== undefined)
     lines.push(row('workflows', `${run.workflowRuns} runs, ${run.historyEvents} history events`));
   lines.push(
@@ -70,4 +92,18 @@ export function formatReport(args: BenchArgs, simulator: Simulator, run: RunFigu
 
 function row(label: string, value: string): string {
   return `  ${label.padEnd(26)} ${value}`;
+}
+
+/** Data calls each account made (profile + media, refused ones included), from the simulator's request log. */
+function callsPerAccount(simulator: Simulator, counts: Record<Platform, number>): string {
+  const totals: number[] = [];
+  for (const platform of ['instagram', 'tiktok'] as const) {
+    for (const account of simulator.control.listAccounts(platform, { limit: counts[platform] })) {
+      const stats = simulator.control.accountStats(platform, account.externalId);
+      totals.push(ENDPOINTS[platform].reduce((sum, endpoint) => sum + (stats[endpoint]?.total ?? 0), 0));
+    }
+  }
+  if (totals.length === 0) return 'n/a';
+  const mean = totals.reduce((a, b) => a + b, 0) / totals.length;
+  return `max ${Math.max(...totals)}, mean ${mean.toFixed(2)}`;
 }

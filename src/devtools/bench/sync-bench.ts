@@ -29,10 +29,14 @@ async function main(): Promise<void> {
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   const runDir = path.join(PROJECT_ROOT, '.data', 'bench', runId);
   fs.mkdirSync(runDir, { recursive: true });
+  // --short-pages: every page with more behind it is 2 short (TikTok 18 of 20, Instagram 23 of 25).
+  const shortfall = args.shortPages ? 2 : 0;
   const simulator = createSimulator({
     accountsPerPlatform: 0,
     quotas: { tiktok: { requestsPerWindow: args.tiktokQuota, windowMs: 60_000 } },
     faults: { all: { latencyMs: args.latencyMs } },
+    tiktok: { shortPageShortfall: shortfall },
+    instagram: { shortPageShortfall: shortfall },
   });
   await simulator.start();
   const databaseUrl = withDatabase(args.postgresUrl, `socialsync_bench_${runId}`);
@@ -53,12 +57,15 @@ async function main(): Promise<void> {
   });
   try {
     await prepareDatabase(databaseUrl, env, simulator, args);
+    const disturbed = disturbAccounts(simulator, args);
     log(
-      `seeded ${args.accounts} accounts; running ${args.baseline ? 'the baseline' : 'the durable fleet sync'}...`,
+      `seeded ${args.accounts} accounts (${disturbed} with 429 bursts); running ${args.baseline ? 'the baseline' : 'the durable fleet sync'}...`,
     );
     const figures = args.baseline
       ? await runBaseline(env)
-      : await runDurableFigures(devServer!.address, env, taskQueue);
+      : await runDurableFigures(devServer!.address, env, taskQueue, args.maxWallSeconds);
+    figures.budgetCharged = await budgetCharged(args.redisUrl, keyPrefix);
+    figures.disturbedAccounts = disturbed;
     process.stdout.write(`${formatReport(args, simulator, figures)}\n`);
   } finally {
     await simulator.stop();
@@ -86,16 +93,61 @@ async function prepareDatabase(
   }
 }
 
+/**
+ * --rate-limited-share: evenly spread accounts (every 20th at 0.05) whose next media calls answer 429
+ * (--rate-limited-burst in a row; Retry-After only with --retry-after-s). Returns how many.
+ */
+function disturbAccounts(simulator: Simulator, args: BenchArgs): number {
+  if (args.rateLimitedShare <= 0) return 0;
+  const counts = accountsPerPlatform(args);
+  let disturbed = 0;
+  for (const platform of ['instagram', 'tiktok'] as const) {
+    const accounts = simulator.control.listAccounts(platform, { limit: counts[platform] });
+    accounts.forEach((account, i) => {
+      if (Math.floor((i + 1) * args.rateLimitedShare) === Math.floor(i * args.rateLimitedShare)) return;
+      simulator.control.failNextCalls(platform, account.externalId, args.rateLimitedBurst, {
+        failure: 'rate_limited',
+        endpoints: [platform === 'tiktok' ? 'tiktok.video_list' : 'instagram.media'],
+        retryAfterSeconds: args.retryAfterSeconds ?? undefined,
+      });
+      disturbed++;
+    });
+  }
+  return disturbed;
+}
+
+/** Calls the budgets hold right now per endpoint: what the run charged, for a run shorter than the window. */
+async function budgetCharged(redisUrl: string, prefix: string): Promise<Record<string, number>> {
+  const redis = new Redis(redisUrl);
+  try {
+    const charged: Record<string, number> = {};
+    const keys = await redis.keys(`${prefix}pacing:*`);
+    for (const key of keys.sort()) {
+      if ((await redis.type(key)) === 'zset') charged[key.slice(prefix.length)] = await redis.zcard(key);
+    }
+    return charged;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function runDurableFigures(
   address: string,
   env: Record<string, string>,
   taskQueue: string,
+  maxWallSeconds: number | null,
 ): Promise<RunFigures> {
   const connection = await Connection.connect({ address });
   try {
     const client = new Client({ connection });
-    const outcome = await runDurable(client, env, taskQueue);
+    const outcome = await runDurable(
+      client,
+      env,
+      taskQueue,
+      maxWallSeconds === null ? null : maxWallSeconds * 1000,
+    );
     return {
+      timedOutAfterDone: outcome.timedOut ? outcome.timedOut.done : undefined,
       mode: 'durable (Temporal)',
       wallMs: outcome.wallMs,
       succeeded: outcome.summary.succeeded,

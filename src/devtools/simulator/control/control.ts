@@ -2,7 +2,7 @@ import type { Platform } from '../../../platforms/types';
 import type { AccountInit } from '../accounts/seed';
 import type { PostChanges, PostInit } from '../accounts/store';
 import { accountKey, type EndpointId } from '../core/endpoints';
-import type { FailureKind } from '../core/faults';
+import type { FailureKind, RateLimitShape } from '../core/faults';
 import type {
   FaultSettings,
   SimulatorSettings,
@@ -24,10 +24,15 @@ export interface BehaviourChanges {
   apps?: { instagram?: Partial<InstagramApp>; tiktok?: Partial<TikTokApp> };
 }
 
-export interface FailNextOptions {
+export interface FailNextOptions extends RateLimitShape {
   failure?: FailureKind;
   /** Only calls to these endpoints fail (and count); default: any endpoint of the account. */
   endpoints?: EndpointId[];
+}
+
+export interface ThrottleOptions extends RateLimitShape {
+  /** How long every call to the endpoints is refused, from now on the simulator clock. */
+  forMs: number;
 }
 
 export type AccountChanges = {
@@ -105,7 +110,15 @@ export class SimulatorControl {
       count,
       options.failure ?? 'transient',
       options.endpoints,
+      { retryAfterSeconds: options.retryAfterSeconds, instagramCode: options.instagramCode },
     );
+  }
+  /** App-wide throttling: every call to `endpoints` answers 429 (Instagram: code 4 by default) for a while. */
+  throttleEndpoints(endpoints: EndpointId[], options: ThrottleOptions): void {
+    this.state.faults.throttle(endpoints, this.state.clock.nowMs() + options.forMs, {
+      retryAfterSeconds: options.retryAfterSeconds,
+      instagramCode: options.instagramCode,
+    });
   }
 
   // --- accounts and posts --------------------------------------------------------------------

@@ -27,6 +27,11 @@ export function createControlHandler(control: SimulatorControl, describe: () => 
     ['DELETE', /^\/faults$/, () => control.clearFaults()],
     [
       'POST',
+      /^\/throttle$/,
+      (_p, b) => control.throttleEndpoints(endpointList(b.endpoints), { ...b, forMs: num(b.forMs, 'forMs') }),
+    ],
+    [
+      'POST',
       /^\/accounts\/seed$/,
       (_p, b) => control.seedAccounts(num(b.countPerPlatform, 'countPerPlatform')),
     ],
@@ -145,4 +150,10 @@ function page(query: URLSearchParams): { offset?: number; limit?: number } {
   const offset = query.get('offset');
   const limit = query.get('limit');
   return { offset: offset ? Number(offset) : undefined, limit: limit ? Number(limit) : undefined };
+}
+
+function endpointList(value: unknown) {
+  if (!Array.isArray(value) || value.length === 0)
+    throw new SimulatorError('endpoints must be a non-empty array of endpoint ids');
+  return value.map((id) => endpoint(String(id)));
 }

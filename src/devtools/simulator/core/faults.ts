@@ -5,16 +5,32 @@ import type { EndpointFaults, FaultSettings } from './options';
 export const FAILURE_KINDS = ['transient', 'http_error', 'timeout', 'malformed', 'rate_limited'] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
+/**
+ * How an injected 429 looks: with or without a Retry-After (seconds), and for Instagram which throttling code
+ * (4 app-wide, the default; 17 user, 32 page, 613 custom, 80002 business use case).
+ */
+export interface RateLimitShape {
+  retryAfterSeconds?: number;
+  instagramCode?: number;
+}
+
 export type FaultAction =
   | { type: 'transient'; variant: 'platform' | 'http' }
   | { type: 'timeout' }
   | { type: 'malformed' }
-  | { type: 'rate_limited' };
+  | ({ type: 'rate_limited' } & RateLimitShape);
 
 interface FlakyRule {
   remaining: number;
   failure: FailureKind;
   endpoints: ReadonlySet<EndpointId> | null;
+  rateLimit: RateLimitShape;
+}
+
+/** App-wide throttling: every call to these endpoints, whoever makes it, is refused until `untilMs`. */
+interface ThrottleRule extends RateLimitShape {
+  endpoints: ReadonlySet<EndpointId>;
+  untilMs: number;
 }
 
 /** A dropped request is held this long by default: far beyond any sane client timeout. */
@@ -26,6 +42,7 @@ const DEFAULT_HANG_MS = 30_000;
  */
 export class FaultInjector {
   private flaky = new Map<string, FlakyRule[]>();
+  private throttles: ThrottleRule[] = [];
 
   constructor(
     private readonly settings: () => FaultSettings,
@@ -33,14 +50,31 @@ export class FaultInjector {
     private readonly random: () => number,
   ) {}
 
-  failNext(account: string, count: number, failure: FailureKind, endpoints?: readonly EndpointId[]): void {
+  failNext(
+    account: string,
+    count: number,
+    failure: FailureKind,
+    endpoints?: readonly EndpointId[],
+    rateLimit: RateLimitShape = {},
+  ): void {
     const rules = this.flaky.get(account) ?? [];
-    rules.push({ remaining: count, failure, endpoints: endpoints?.length ? new Set(endpoints) : null });
+    rules.push({
+      remaining: count,
+      failure,
+      endpoints: endpoints?.length ? new Set(endpoints) : null,
+      rateLimit,
+    });
     this.flaky.set(account, rules);
+  }
+
+  /** Every call to `endpoints` answers 429 until `untilMs` (simulator clock), for every account. */
+  throttle(endpoints: readonly EndpointId[], untilMs: number, rateLimit: RateLimitShape = {}): void {
+    this.throttles.push({ endpoints: new Set(endpoints), untilMs, ...rateLimit });
   }
 
   clearFlaky(): void {
     this.flaky.clear();
+    this.throttles = [];
   }
 
   latencyMs(endpoint: EndpointId): number {
@@ -52,8 +86,23 @@ export class FaultInjector {
     return this.settings().hangMs ?? DEFAULT_HANG_MS;
   }
 
-  decide(endpoint: EndpointId, account: string | null): FaultAction | null {
-    return (account && this.takeFlaky(account, endpoint)) || this.rollDice(endpoint);
+  decide(endpoint: EndpointId, account: string | null, nowMs: number): FaultAction | null {
+    return (
+      this.throttled(endpoint, nowMs) ||
+      (account && this.takeFlaky(account, endpoint)) ||
+      this.rollDice(endpoint)
+    );
+  }
+
+  private throttled(endpoint: EndpointId, nowMs: number): FaultAction | null {
+    this.throttles = this.throttles.filter((rule) => rule.untilMs > nowMs);
+    const rule = this.throttles.find((candidate) => candidate.endpoints.has(endpoint));
+    if (!rule) return null;
+    return {
+      type: 'rate_limited',
+      retryAfterSeconds: rule.retryAfterSeconds,
+      instagramCode: rule.instagramCode,
+    };
   }
 
   private takeFlaky(account: string, endpoint: EndpointId): FaultAction | null {
@@ -63,7 +112,9 @@ export class FaultInjector {
     rule.remaining--;
     if (rule.remaining <= 0) rules.splice(rules.indexOf(rule), 1);
     if (rules.length === 0) this.flaky.delete(account);
-    return actionFor(rule.failure);
+    return rule.failure === 'rate_limited'
+      ? { type: 'rate_limited', ...rule.rateLimit }
+      : actionFor(rule.failure);
   }
 
   private rollDice(endpoint: EndpointId): FaultAction | null {

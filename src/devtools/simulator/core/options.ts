@@ -30,6 +30,11 @@ export interface InstagramBehaviour {
   maxPageLimit: number;
   /** Probability that a media page is cut short (possibly empty) while still carrying `next`. */
   shortPageRate: number;
+  /**
+   * Every media page with more items behind it holds this many fewer than `limit` (at least one) and still
+   * carries `next`: a deterministic short-pages mode (0: off).
+   */
+  shortPageShortfall: number;
   maxReachableMedia: number;
   /** HTTP statuses of Meta envelopes: 400 by default; some see 403 for throttling, 500 for codes 1/2. */
   errorStatus: number;
@@ -51,6 +56,11 @@ export interface TikTokBehaviour {
   maxCountOver20: 'error' | 'clamp';
   scopeError: 'scope_not_authorized' | 'scope_permission_missed';
   shortPageRate: number;
+  /**
+   * Every video/list page with more videos behind it holds this many fewer than `max_count` (at least one)
+   * while `has_more` stays true: a deterministic short-pages mode (0: off; 2 answers 18 of 20).
+   */
+  shortPageShortfall: number;
   videoQueryForeignIds: 'omit' | 'error';
 }
 
@@ -139,6 +149,7 @@ export const DEFAULT_SETTINGS: SimulatorSettings = {
     defaultPageLimit: 25,
     maxPageLimit: 100,
     shortPageRate: 0,
+    shortPageShortfall: 0,
     maxReachableMedia: 10_000,
     errorStatus: 400,
     throttleStatus: 400,
@@ -155,6 +166,7 @@ export const DEFAULT_SETTINGS: SimulatorSettings = {
     maxCountOver20: 'error',
     scopeError: 'scope_not_authorized',
     shortPageRate: 0,
+    shortPageShortfall: 0,
     videoQueryForeignIds: 'omit',
   },
   quotas: {

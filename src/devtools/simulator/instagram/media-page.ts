@@ -48,7 +48,9 @@ export function mediaPage(
     behaviour.maxPageLimit,
     requested > 0 ? Math.floor(requested) : behaviour.defaultPageLimit,
   );
-  const size = state.random() < behaviour.shortPageRate ? Math.floor(state.random() * limit) : limit;
+  let size = state.random() < behaviour.shortPageRate ? Math.floor(state.random() * limit) : limit;
+  if (behaviour.shortPageShortfall > 0 && posts.length - start > size)
+    size = Math.max(1, size - behaviour.shortPageShortfall);
   const items = posts.slice(start, start + size);
   const lastId = items.length > 0 ? items[items.length - 1].id : (cursor?.after ?? null);
   const body: Record<string, unknown> = {

@@ -54,11 +54,13 @@ export function throttledReply(state: SimState, verdict: InstagramVerdict): SimR
     );
   }
   const code = state.settings.quotas.instagram.throttleCode;
-  const message =
-    code === 80002
-      ? '(#80002) There have been too many calls to this Instagram account. Wait a bit and try again.'
-      : `(#${code}) Calls to this api have exceeded the rate limit.`;
-  return graphError(state, { code, status, isTransient: true, message }, 'throttled');
+  return graphError(state, { code, status, isTransient: true, message: throttleMessage(code) }, 'throttled');
+}
+
+function throttleMessage(code: number): string {
+  return code === 80002
+    ? '(#80002) There have been too many calls to this Instagram account. Wait a bit and try again.'
+    : `(#${code}) Calls to this api have exceeded the rate limit.`;
 }
 
 /** X-App-Usage / X-Business-Use-Case-Usage, sent only past the configured threshold (docs/platforms.md#instagram-rate-limits-and-usage-headers). */
@@ -90,16 +92,19 @@ export function usageHeaders(
 /** An injected failure, dressed as the endpoint's own error shape. */
 export function instagramFault(state: SimState, family: EndpointFamily, action: FaultAction): SimReply {
   if (action.type === 'rate_limited') {
-    return graphError(
+    const code = action.instagramCode ?? 4;
+    const reply = graphError(
       state,
       {
-        code: 4,
+        code,
         status: state.settings.instagram.throttleStatus,
         isTransient: true,
-        message: '(#4) Application request limit reached',
+        message: code === 4 ? '(#4) Application request limit reached' : throttleMessage(code),
       },
       'throttled',
     );
+    if (action.retryAfterSeconds === undefined) return reply;
+    return { ...reply, headers: { ...reply.headers, 'retry-after': String(action.retryAfterSeconds) } };
   }
   if (action.type === 'transient' && action.variant === 'platform') {
     if (family === 'instagram-oauth') return oauthHostError('An unknown error has occurred.', 500);

@@ -23,7 +23,7 @@ export async function runPipeline(
   const account = route.identify(req);
   const quota = applyQuota(state, route, account);
   if (quota.refusal) return finish(state, route, account, quota.refusal, quota.headers);
-  const fault = state.faults.decide(route.endpoint, account);
+  const fault = state.faults.decide(route.endpoint, account, state.clock.nowMs());
   if (fault?.type === 'timeout') {
     state.log.complete(route.endpoint, account, 0, 'timeout');
     await sleeper.sleep(state.faults.hangMs());

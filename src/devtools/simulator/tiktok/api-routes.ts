@@ -59,8 +59,10 @@ export function videoListRoute(state: SimState): SimRoute {
       (v) => cursor === undefined || v.publishedAtMs < cursor,
     );
     // Trust & safety filtering makes pages shorter than max_count while has_more stays true.
-    const short = state.random() < state.settings.tiktok.shortPageRate;
-    const size = short ? 1 + Math.floor(state.random() * Math.max(1, maxCount - 1)) : maxCount;
+    const { shortPageRate, shortPageShortfall } = state.settings.tiktok;
+    const short = state.random() < shortPageRate;
+    let size = short ? 1 + Math.floor(state.random() * Math.max(1, maxCount - 1)) : maxCount;
+    if (shortPageShortfall > 0 && candidates.length > size) size = Math.max(1, size - shortPageShortfall);
     const videos = candidates.slice(0, size);
     const { clientKey } = state.settings.apps.tiktok;
     return apiOk(state, {

@@ -36,9 +36,12 @@ export function oauthError(state: SimState, error: string, description: string):
   return jsonReply(state.settings.tiktok.oauthErrorStatus, body, 'error', { 'x-tt-logid': logId });
 }
 
-export function rateLimited(state: SimState): SimReply {
+/** TikTok documents no Retry-After; an injected 429 may carry one to show that clients honour it. */
+export function rateLimited(state: SimState, retryAfterSeconds?: number): SimReply {
   const message = 'The API rate limit was exceeded. Please try again later.';
-  return apiError(state, 'rate_limit_exceeded', message, 429, 'throttled');
+  const reply = apiError(state, 'rate_limit_exceeded', message, 429, 'throttled');
+  if (retryAfterSeconds === undefined) return reply;
+  return { ...reply, headers: { ...reply.headers, 'retry-after': String(retryAfterSeconds) } };
 }
 
 export function invalidParams(state: SimState, message: string): SimReply {
@@ -47,7 +50,7 @@ export function invalidParams(state: SimState, message: string): SimReply {
 
 /** An injected failure, dressed as the endpoint's own error shape. */
 export function tiktokFault(state: SimState, family: EndpointFamily, action: FaultAction): SimReply {
-  if (action.type === 'rate_limited') return rateLimited(state);
+  if (action.type === 'rate_limited') return rateLimited(state, action.retryAfterSeconds);
   if (action.type === 'transient' && action.variant === 'platform') {
     if (family === 'tiktok-oauth')
       return oauthError(state, 'temporarily_unavailable', 'The server is temporarily unavailable.');
