@@ -7,6 +7,7 @@ import {
 } from '../src/sync/account-syncer';
 import { createSyncBudget } from '../src/sync/budget';
 import { createAccountLease } from '../src/sync/lease';
+import { createProfileStash } from '../src/sync/profile-stash';
 import {
   pacingSettingsFromConfig,
   PLATFORM_WINDOW_MS,
@@ -56,6 +57,7 @@ export function accountSyncDeps(deps: ActivityDeps): AccountSyncDeps {
     platforms: deps.platforms,
     budget: createSyncBudget({ redis: deps.redis, keyPrefix, settings: pacing }),
     lease: createAccountLease({ redis: deps.redis, keyPrefix }),
+    profiles: createProfileStash({ redis: deps.redis, keyPrefix }),
     pacing,
     metrics: deps.metrics,
     logger: deps.logger,

@@ -19,6 +19,7 @@ import {
 import { notifyAccountReauthRequired } from './notify';
 import { refreshAccountTokenDurably } from './refresh-tokens';
 import { SYNC_ACCOUNT_RETRY, SYNC_FIRST_RETRY_MS } from './retry';
+import { addCalls } from './sync-pacer';
 
 /**
  * One account's data sync: the on-demand workflow, and the loop over the syncAccount activity that it shares
@@ -94,12 +95,22 @@ export interface AccountSyncOptions {
   dueBefore?: string;
   /** On demand: wait for a sync that holds the account; fleet: skip it (it is being synced right now). */
   waitWhenBusy: boolean;
-  /** The fleet's pacing turn before each attempt after the first (the fleet paces the first itself). */
-  beforeRetry?: (platform: Platform | undefined) => Promise<void>;
-  /** The fleet pauses the whole platform (its beforeRetry then waits); without it, this account sleeps. */
+  /**
+   * Before each attempt after the first (the fleet paces the first itself). `newTurn`: the attempt starts the
+   * account's calls over (a spent budget, a refresh, an error), so the fleet gives it a pacing turn; false: it
+   * resumes calls the account was already dispatched for (after an endpoint's or its own throttle), so it
+   * only waits out a platform pause.
+   */
+  beforeRetry?: (platform: Platform | undefined, newTurn: boolean) => Promise<void>;
+  /**
+   * A spent budget or an app-wide throttle: the fleet holds the platform's dispatches for `waitMs` (its
+   * beforeRetry then waits); without it, this account sleeps.
+   */
   onPlatformPaused?: (platform: Platform, waitMs: number) => void;
+  /** Any wait of this account for a throttle, for progress reports (the account sleeps it itself). */
+  onThrottled?: (platform: Platform, waitMs: number) => void;
   onStage?: (stage: SyncAccountProgress['stage'], rateLimitedUntil: string | null) => void;
-  /** What the sync really cost in platform calls (the fleet paces on it). */
+  /** What the synced account really cost in platform calls, over all its attempts (the fleet paces on it). */
   onCalls?: (platform: Platform, calls: AccountCalls) => void;
   onPlatformKnown?: (platform: Platform) => void;
 }
@@ -118,6 +129,10 @@ class AccountSyncLoop {
   private skipTokenCheck = false;
   /** TikTok gets one forced refresh per sync after an auth refusal. */
   private forcedRefreshDone = false;
+  /** Platform calls of every attempt so far that reported them (a thrown attempt cannot). */
+  private calls: AccountCalls = { profile: 0, media: 0 };
+  /** Whether the next attempt needs a pacing turn of its own (see AccountSyncOptions.beforeRetry). */
+  private nextNeedsTurn = true;
 
   constructor(private readonly options: AccountSyncOptions) {
     this.platform = options.platform;
@@ -126,7 +141,8 @@ class AccountSyncLoop {
   async run(): Promise<SyncAccountResult> {
     const { options } = this;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      if (round > 0) await options.beforeRetry?.(this.platform);
+      if (round > 0) await options.beforeRetry?.(this.platform, this.nextNeedsTurn);
+      this.nextNeedsTurn = true;
       options.onStage?.('syncing', null);
       const result =
         round === 0 && options.first ? await this.fromBatch(options.first) : await this.attempt();
@@ -165,7 +181,8 @@ class AccountSyncLoop {
   private async handle(result: SyncAttemptResult): Promise<Step> {
     switch (result.kind) {
       case 'synced':
-        this.options.onCalls?.(result.platform, result.calls);
+        this.calls = addCalls(this.calls, result.calls);
+        this.options.onCalls?.(result.platform, this.calls);
         return this.final('synced', {
           postsSynced: result.postsSynced,
           followers: result.followers,
@@ -189,13 +206,18 @@ class AccountSyncLoop {
   private async handleRateLimited(
     result: Extract<SyncAttemptResult, { kind: 'rate_limited' }>,
   ): Promise<Step> {
+    this.calls = addCalls(this.calls, result.calls);
     if (result.scope === 'platform' && this.options.onPlatformPaused) {
       this.options.onPlatformPaused(result.platform, result.waitMs);
       return null;
     }
+    // A paused endpoint (a 429) or a throttled account: only this account waits, then resumes where it
+    // stopped; the fleet keeps dispatching others, whose calls the budget's pause keys hold back as needed.
     if (result.waitMs > MAX_ACCOUNT_WAIT_MS && !this.options.waitWhenBusy)
       return this.final('failed', { errorCode: 'RATE_LIMITED' });
+    this.options.onThrottled?.(result.platform, result.waitMs);
     await this.wait(result.waitMs);
+    this.nextNeedsTurn = false;
     return null;
   }
 

@@ -271,8 +271,12 @@ export class FleetRun {
       dueBefore: state.dueBefore,
       waitWhenBusy: false,
       first,
-      beforeRetry: (platform) => pacer.waitTurn(platform ?? account.platform),
+      beforeRetry: (platform, newTurn) =>
+        newTurn
+          ? pacer.waitTurn(platform ?? account.platform)
+          : pacer.waitWhilePaused(platform ?? account.platform),
       onPlatformPaused: (platform, ms) => pacer.pause(platform, ms),
+      onThrottled: (platform, ms) => pacer.noteThrottle(platform, ms),
       onCalls: (platform, calls) => pacer.observe(platform, calls),
     });
     recordResult(state, result);

@@ -9,7 +9,8 @@ import type { SyncFleetPacingStats } from './contract';
  * the worst case and converges on the observed average calls per account (weighted against a prior of
  * PRIOR_ACCOUNTS worst-case accounts). Dispatches within BATCH_WINDOW_MS of now leave together: one timer
  * per batch, not per account (TikTok's ~5 accounts a second: 5x fewer timers and history events).
- * A pause (spent budget, a 429, Instagram usage past 90 %) stops a platform's dispatches until it ends.
+ * A pause (a spent budget, Instagram's app-wide code 4 or usage past 90 %) stops a platform's dispatches until
+ * it ends; a 429 pauses one endpoint in the budget and only the accounts that need it wait.
  * The Redis budget stays the hard limit; this keeps the fleet from running into it.
  * `sleep` is injected: the workflow passes its durable timer, the benchmark's plain-Node baseline setTimeout.
  */
@@ -32,6 +33,7 @@ export interface PacerSettings {
 export class DispatchPacer {
   private readonly nextAt = new Map<Platform, number>();
   private readonly pausedUntil = new Map<Platform, number>();
+  private readonly throttledUntil = new Map<Platform, number>();
   private readonly observed: SyncFleetPacingStats;
   private lastDispatchAt = Number.NEGATIVE_INFINITY;
 
@@ -76,14 +78,24 @@ export class DispatchPacer {
     stats.media += calls.media;
   }
 
+  /** A spent budget or an app-wide throttle: no dispatch of this platform for `ms`. */
   pause(platform: Platform, ms: number): void {
     const until = Date.now() + ms;
     if (until > (this.pausedUntil.get(platform) ?? 0)) this.pausedUntil.set(platform, until);
   }
 
-  /** The latest pause still running, as an ISO instant; null when nothing waits. */
+  /**
+   * A paused endpoint or a throttled account: dispatches go on (the budget's pause keys hold back the calls
+   * that must wait, and the throttled account sleeps on its own timer), but progress shows the wait.
+   */
+  noteThrottle(platform: Platform, ms: number): void {
+    const until = Date.now() + ms;
+    if (until > (this.throttledUntil.get(platform) ?? 0)) this.throttledUntil.set(platform, until);
+  }
+
+  /** The latest pause or throttle still running, as an ISO instant; null when nothing waits. */
   rateLimitedUntil(): string | null {
-    const latest = Math.max(0, ...this.pausedUntil.values());
+    const latest = Math.max(0, ...this.pausedUntil.values(), ...this.throttledUntil.values());
     return latest > Date.now() ? new Date(latest).toISOString() : null;
   }
 
@@ -105,7 +117,8 @@ export class DispatchPacer {
     return perWindow * (60_000 / budget.windowMs) * PACING_HEADROOM;
   }
 
-  private async waitWhilePaused(platform: Platform): Promise<void> {
+  /** Resolves once no pause of `platform` runs (takes no slot). */
+  async waitWhilePaused(platform: Platform): Promise<void> {
     for (;;) {
       const wait = (this.pausedUntil.get(platform) ?? 0) - Date.now();
       if (wait <= 0) return;
@@ -127,6 +140,11 @@ export class DispatchPacer {
     this.lastDispatchAt = at;
     return at;
   }
+}
+
+/** The calls of two attempts of one account together. */
+export function addCalls(a: AccountCalls, b: AccountCalls): AccountCalls {
+  return { profile: a.profile + b.profile, media: a.media + b.media };
 }
 
 function copyStats(stats: SyncFleetPacingStats): SyncFleetPacingStats {

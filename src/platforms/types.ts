@@ -92,6 +92,20 @@ export interface PlatformClient {
   exchangeCode(code: string): Promise<PlatformResult<TokenSet>>;
   refreshToken(current: StoredTokens): Promise<PlatformResult<RefreshOutcome>>;
   getProfile(accessToken: string): Promise<PlatformResult<Profile>>;
-  /** Newest first, paging until `limit` items or the end of the list. */
-  listRecentMedia(accessToken: string, limit: number): Promise<PlatformResult<MediaItem[]>>;
+  /**
+   * Newest first, in full pages until `limit` items or the end of the list (never stopping on a short page).
+   */
+  listRecentMedia(
+    accessToken: string,
+    limit: number,
+    options?: MediaListOptions,
+  ): Promise<PlatformResult<MediaItem[]>>;
+}
+
+export interface MediaListOptions {
+  /**
+   * Awaited before each page is requested (0 for the first): the sync charges every call to its budget
+   * before making it, and throws here to stop the listing when none is left.
+   */
+  beforePage?: (page: number) => Promise<void>;
 }

@@ -5,30 +5,37 @@ import type { TokenCipher } from '../crypto/token-cipher';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import { isPlatformError, type PlatformError } from '../platforms/errors';
 import type { MediaItem, Platform, PlatformClient, PlatformUsage, Profile } from '../platforms/types';
-import type { SyncBudget } from './budget';
+import type { BudgetDecision, BudgetRefusalReason, SyncBudget } from './budget';
 import { computeEngagementRate } from './engagement';
 import type { AccountLease } from './lease';
-import { expectedMediaCalls, SYNC_ENDPOINTS, type AccountCalls, type PacingSettings } from './pacing';
+import {
+  expectedMediaCalls,
+  SYNC_ENDPOINTS,
+  type AccountCalls,
+  type EndpointKind,
+  type PacingSettings,
+} from './pacing';
 import { persistAccountSync } from './persist';
+import type { ProfileStash } from './profile-stash';
 
 /**
  * One account's sync attempt, Temporal-free (the benchmark's plain-Node baseline runs exactly this code):
- * lease -> checks -> budget -> profile -> budget -> latest posts -> engagement -> one transaction.
- * Budgets are reserved per call phase and exactly: the media pages are counted from the profile's media count
- * (TikTok's video_count is the public videos video/list pages through), so what is reserved is what is
- * called. It decides nothing about waiting: a spent budget or a throttle comes back as a result, so the
- * workflow waits on a durable timer and holds no worker slot; a transient error is thrown for the caller's
- * retry policy.
+ * lease -> checks -> [budget -> profile] -> budget -> latest posts -> engagement -> one transaction.
+ * Every platform call is charged to the shared budget before it is made: the profile call, then the media
+ * pages the profile's media count needs (full pages), then, page by page, any page a platform's short pages
+ * make necessary beyond that. The result reports the calls made, which is what the account cost. It decides
+ * nothing about waiting: a spent budget, a pause or a 429 comes back as a result, so the workflow waits on a
+ * durable timer and holds no worker slot; a transient error is thrown for the caller's retry policy. A
+ * profile already read survives a refused media call (profile-stash.ts): the next attempt resumes at the
+ * media.
  */
 
 /** Longer than the activity's 2-minute start-to-close timeout, so a live attempt never loses its lease. */
 export const SYNC_LEASE_TTL_MS = 150_000;
-/** TikTok sends no Retry-After on 429 (docs/platforms.md#tiktok-rate-limits): its window is a sliding minute. */
-const TIKTOK_RATE_LIMIT_WAIT_MS = 60_000;
 /** Meta publishes no time for X-App-Usage; usage is a rolling hour, re-read after a minute's pause. */
 const USAGE_PAUSE_MS = 60_000;
-/** Meta's app-level throttle; 17, 80002... are per user (BUC) and only slow that one account. */
-const INSTAGRAM_APP_RATE_LIMIT_CODES = new Set(['IG_4']);
+/** Meta's app-level throttle (docs/platforms.md#instagram-errors); 17, 32, 613, 80002... throttle one account. */
+const INSTAGRAM_APP_RATE_LIMIT_CODE = 4;
 
 export interface AccountSyncDeps {
   db: Knex;
@@ -36,6 +43,8 @@ export interface AccountSyncDeps {
   platforms: Record<Platform, PlatformClient>;
   budget: SyncBudget;
   lease: AccountLease;
+  /** Where a profile read before a refused media call waits for the next attempt. */
+  profiles: ProfileStash;
   pacing: PacingSettings;
   metrics: Pick<WorkerMetrics, 'syncAccounts' | 'syncDuration' | 'platformCalls'>;
   logger: Logger;
@@ -45,6 +54,8 @@ export interface AccountSyncDeps {
   /** INSTAGRAM_USAGE_SLOWDOWN_PERCENT: app-wide usage at or past it pauses every Instagram sync. */
   instagramUsageSlowdownPercent: number;
 }
+
+export type RateLimitScope = 'platform' | 'endpoint' | 'account';
 
 export interface SyncAttemptInput {
   accountId: string;
@@ -63,7 +74,7 @@ export type SyncAttemptResult =
       engagementRate: number;
       /** Highest usage percentage Instagram reported, when it did. */
       usagePercent: number | null;
-      /** Platform calls made (and reserved) per endpoint kind: the fleet paces on what accounts really cost. */
+      /** Platform calls this attempt made (each charged to the budget first): the fleet paces on them. */
       calls: AccountCalls;
     }
   | { kind: 'skipped'; platform: Platform | null; reason: 'not_found' | 'not_active' | 'recently_synced' }
@@ -73,14 +84,17 @@ export type SyncAttemptResult =
   | { kind: 'needs_token_refresh'; platform: Platform; marginMinutes: number }
   /**
    * Wait `waitMs`, then try again. `platform` scope: a shared budget is spent or the platform throttles the
-   * whole app, so every sync of that platform should wait; `account` scope: only this account is throttled.
+   * whole app, so every sync of that platform should wait; `endpoint` scope: one endpoint answered 429 and
+   * is paused (every sync needs both endpoints, so the fleet holds its dispatches too); `account` scope: only
+   * this account is throttled. `calls`: what this attempt made before it stopped.
    */
   | {
       kind: 'rate_limited';
       platform: Platform;
       waitMs: number;
-      scope: 'platform' | 'account';
-      reason: 'budget_spent' | 'platform_paused' | 'platform_rate_limited' | 'usage_high';
+      scope: RateLimitScope;
+      reason: BudgetRefusalReason | 'platform_rate_limited';
+      calls: AccountCalls;
     }
   /** The platform refused the token (revoked, expired, scope withdrawn). */
   | { kind: 'auth_revoked'; platform: Platform; errorCode: string };
@@ -112,14 +126,14 @@ export async function syncAccountOnce(
     const account = await readAccount(deps.db, input.accountId);
     const early = checkBeforeCalls(account, input, deps.now(), deps.jitMarginMinutes);
     if (early) return count(early);
-    const result = await fetchAndStore(deps, account!, run);
+    const result = await new AccountAttempt(deps, account!, run, log).fetchAndStore();
     if (result.kind === 'synced') {
       deps.metrics.syncDuration.observe({ platform: result.platform }, (Date.now() - started) / 1000);
       log.info({ platform: result.platform, postsSynced: result.postsSynced }, 'account synced');
     }
     return count(result);
   } catch (error) {
-    return count(resultOfFailure(deps, error, log));
+    return count(await resultOfFailure(deps, error, log, input.accountId));
   } finally {
     await deps.lease.release(input.accountId, run.owner).catch(() => undefined);
   }
@@ -145,104 +159,200 @@ export function checkBeforeCalls(
   return null;
 }
 
-async function fetchAndStore(
-  deps: AccountSyncDeps,
-  account: AccountRow,
-  run: SyncRun,
-): Promise<SyncAttemptResult> {
-  const { platform } = account;
-  const client = deps.platforms[platform];
-  const endpoints = SYNC_ENDPOINTS[platform];
-  const profileBudget = await reserve(deps, platform, endpoints.profile, 1);
-  if (profileBudget) return profileBudget;
-  const accessToken = deps.cipher.decrypt(account.accessTokenEnc!);
-  const profile = await countCall(deps, platform, 'profile', () => client.getProfile(accessToken));
-  run.heartbeat('profile');
-  const mediaCalls = expectedMediaCalls(platform, deps.pacing.postsLimit, profile.value.mediaCount);
-  const mediaBudget = await reserve(deps, platform, endpoints.media, mediaCalls);
-  if (mediaBudget) return mediaBudget;
-  const media = await countCall(deps, platform, 'media', () =>
-    client.listRecentMedia(accessToken, deps.pacing.postsLimit),
-  );
-  run.heartbeat('media');
-  return store(deps, account, profile.value, media.value, media.usage ?? profile.usage, mediaCalls);
-}
+const NO_CALLS: AccountCalls = { profile: 0, media: 0 };
 
-async function store(
-  deps: AccountSyncDeps,
-  account: AccountRow,
-  profile: Profile,
-  media: MediaItem[],
-  usage: PlatformUsage | null,
-  mediaCalls: number,
-): Promise<SyncAttemptResult> {
-  const engagementRate = computeEngagementRate(media, profile.followers);
-  await persistAccountSync(deps.db, {
-    accountId: account.id,
-    profile,
-    media,
-    engagementRate,
-    syncedAt: deps.now(),
-  });
-  await slowDownWhenUsageHigh(deps, account.platform, usage);
-  return {
-    kind: 'synced',
-    platform: account.platform,
-    postsSynced: media.length,
-    followers: profile.followers,
-    engagementRate,
-    usagePercent: usage?.maxPercent ?? null,
-    calls: { profile: 1, media: mediaCalls },
-  };
-}
-
-/** null when granted; otherwise the rate_limited result to hand back. */
-async function reserve(
-  deps: AccountSyncDeps,
-  platform: Platform,
-  endpoint: string,
-  calls: number,
-): Promise<SyncAttemptResult | null> {
-  const decision = await deps.budget.reserve(platform, [{ endpoint, calls }]);
-  if (decision.granted) return null;
-  return {
-    kind: 'rate_limited',
-    platform,
-    waitMs: decision.waitMs,
-    scope: 'platform',
-    reason: decision.reason,
-  };
-}
-
-async function countCall<T>(
-  deps: AccountSyncDeps,
-  platform: Platform,
-  endpoint: 'profile' | 'media',
-  call: () => Promise<T>,
-): Promise<T> {
-  try {
-    const result = await call();
-    deps.metrics.platformCalls.inc({ platform, endpoint, outcome: 'ok' });
-    return result;
-  } catch (error) {
-    const outcome = isPlatformError(error) ? error.kind : 'error';
-    deps.metrics.platformCalls.inc({ platform, endpoint, outcome });
-    throw error;
+/** Thrown by the media listing's page hook when the budget has no call left for one more page. */
+class BudgetRefused extends Error {
+  constructor(readonly decision: Extract<BudgetDecision, { granted: false }>) {
+    super(`budget refused: ${decision.reason}`);
   }
 }
 
-/** Instagram usage at or past INSTAGRAM_USAGE_SLOWDOWN_PERCENT (90): app-wide usage pauses every worker. */
+/** One attempt's platform calls, counted as they are charged, so every result can say what it cost. */
+class AccountAttempt {
+  private readonly calls: AccountCalls = { profile: 0, media: 0 };
+  private readonly platform: Platform;
+  private readonly endpoints: (typeof SYNC_ENDPOINTS)[Platform];
+
+  constructor(
+    private readonly deps: AccountSyncDeps,
+    private readonly account: AccountRow,
+    private readonly run: SyncRun,
+    private readonly log: Logger,
+  ) {
+    this.platform = account.platform;
+    this.endpoints = SYNC_ENDPOINTS[account.platform];
+  }
+
+  async fetchAndStore(): Promise<SyncAttemptResult> {
+    const { deps, account } = this;
+    const client = deps.platforms[this.platform];
+    const accessToken = deps.cipher.decrypt(account.accessTokenEnc!);
+    const kept = await deps.profiles.read(account.id);
+    let profile: Profile;
+    let usage: PlatformUsage | null = null;
+    if (kept) {
+      profile = kept;
+    } else {
+      const refused = await this.charge('profile', 1);
+      if (refused) return this.waitResult(refused);
+      try {
+        const reply = await this.countCalls('profile', 1, () => client.getProfile(accessToken));
+        profile = reply.value;
+        usage = reply.usage;
+      } catch (error) {
+        return this.throttledOrThrow(error);
+      }
+      this.run.heartbeat('profile');
+    }
+    let media: Awaited<ReturnType<PlatformClient['listRecentMedia']>>;
+    try {
+      media = await this.listMedia(client, accessToken, profile);
+    } catch (error) {
+      // Resume, don't redo: whatever stopped the media calls, the next attempt starts from this profile.
+      if (!kept) await deps.profiles.save(account.id, profile);
+      if (error instanceof BudgetRefused) return this.waitResult(error.decision);
+      return this.throttledOrThrow(error);
+    }
+    this.run.heartbeat('media');
+    const result = await this.store(profile, media.value, media.usage ?? usage);
+    if (kept) await deps.profiles.clear(account.id);
+    return result;
+  }
+
+  /**
+   * The media pages the profile's count needs are charged together; a page beyond them (short pages) is
+   * charged on its own before it is asked for, and when the budget has none left the listing stops.
+   */
+  private async listMedia(client: PlatformClient, accessToken: string, profile: Profile) {
+    const { postsLimit } = this.deps.pacing;
+    let charged = expectedMediaCalls(this.platform, postsLimit, profile.mediaCount);
+    const refused = await this.charge('media', charged);
+    if (refused) throw new BudgetRefused(refused);
+    let made = 0;
+    const beforePage = async () => {
+      if (made >= charged) {
+        const more = await this.charge('media', 1);
+        if (more) throw new BudgetRefused(more);
+        charged++;
+      }
+      made++;
+      this.calls.media++;
+    };
+    try {
+      const reply = await client.listRecentMedia(accessToken, postsLimit, { beforePage });
+      this.countMetric('media', made, 'ok');
+      return reply;
+    } catch (error) {
+      // A refused charge stops the listing before its page is asked for: every page made answered. A failed
+      // page is the last one made.
+      if (error instanceof BudgetRefused) this.countMetric('media', made, 'ok');
+      else if (made > 0) {
+        this.countMetric('media', made - 1, 'ok');
+        this.countMetric('media', 1, outcomeOf(error));
+      }
+      throw error;
+    }
+  }
+
+  /** A platform's 429 becomes a wait with this attempt's calls; anything else goes to resultOfFailure. */
+  private throttledOrThrow(error: unknown): Promise<SyncAttemptResult> {
+    if (isPlatformError(error) && error.kind === 'rate_limited') {
+      this.log.warn({ error: error.toJSON() }, 'platform call failed during sync');
+      return rateLimitedResult(this.deps, error, this.account.id, this.calls);
+    }
+    throw error;
+  }
+
+  /** null when the calls are charged; otherwise the refusal. */
+  private async charge(kind: EndpointKind, calls: number) {
+    const decision = await this.deps.budget.reserve(
+      this.platform,
+      [{ endpoint: this.endpoints[kind], calls }],
+      this.account.id,
+    );
+    return decision.granted ? null : decision;
+  }
+
+  private async countCalls<T>(kind: EndpointKind, calls: number, call: () => Promise<T>): Promise<T> {
+    this.calls[kind] += calls;
+    try {
+      const result = await call();
+      this.countMetric(kind, calls, 'ok');
+      return result;
+    } catch (error) {
+      this.countMetric(kind, calls, outcomeOf(error));
+      throw error;
+    }
+  }
+
+  private countMetric(kind: EndpointKind, calls: number, outcome: string): void {
+    if (calls > 0)
+      this.deps.metrics.platformCalls.inc({ platform: this.platform, endpoint: kind, outcome }, calls);
+  }
+
+  private waitResult(refusal: Extract<BudgetDecision, { granted: false }>): SyncAttemptResult {
+    return {
+      kind: 'rate_limited',
+      platform: this.platform,
+      waitMs: refusal.waitMs,
+      scope: scopeOfRefusal(refusal.reason),
+      reason: refusal.reason,
+      calls: { ...this.calls },
+    };
+  }
+
+  private async store(profile: Profile, media: MediaItem[], usage: PlatformUsage | null) {
+    const { deps, account } = this;
+    const engagementRate = computeEngagementRate(media, profile.followers);
+    await persistAccountSync(deps.db, {
+      accountId: account.id,
+      profile,
+      media,
+      engagementRate,
+      syncedAt: deps.now(),
+    });
+    await slowDownWhenUsageHigh(deps, account, usage);
+    return {
+      kind: 'synced' as const,
+      platform: account.platform,
+      postsSynced: media.length,
+      followers: profile.followers,
+      engagementRate,
+      usagePercent: usage?.maxPercent ?? null,
+      calls: { ...this.calls },
+    };
+  }
+}
+
+function scopeOfRefusal(reason: BudgetRefusalReason): RateLimitScope {
+  if (reason === 'endpoint_paused') return 'endpoint';
+  if (reason === 'account_paused') return 'account';
+  return 'platform';
+}
+
+function outcomeOf(error: unknown): string {
+  return isPlatformError(error) ? error.kind : 'error';
+}
+
+/**
+ * Usage at or past INSTAGRAM_USAGE_SLOWDOWN_PERCENT (90) slows down before Meta has to refuse: app usage
+ * pauses every Instagram sync, an account's business-use-case usage pauses that account, for a minute or
+ * Meta's regain time, whichever is longer.
+ */
 async function slowDownWhenUsageHigh(
   deps: AccountSyncDeps,
-  platform: Platform,
+  account: AccountRow,
   usage: PlatformUsage | null,
 ): Promise<void> {
   const threshold = deps.instagramUsageSlowdownPercent;
-  if (platform !== 'instagram' || !usage || usage.maxPercent < threshold) return;
-  const app = usage.appUsage;
-  const appPeak = app ? Math.max(app.callCount, app.totalTime, app.totalCputime) : 0;
-  const regainMs = (usage.businessUseCase?.regainAccessSeconds ?? 0) * 1000;
-  if (appPeak >= threshold) await deps.budget.pausePlatform('instagram', Math.max(USAGE_PAUSE_MS, regainMs));
+  if (account.platform !== 'instagram' || !usage || usage.maxPercent < threshold) return;
+  const peak = (parts?: { callCount: number; totalTime: number; totalCputime: number }) =>
+    parts ? Math.max(parts.callCount, parts.totalTime, parts.totalCputime) : 0;
+  const pauseMs = Math.max(USAGE_PAUSE_MS, (usage.businessUseCase?.regainAccessSeconds ?? 0) * 1000);
+  if (peak(usage.appUsage) >= threshold) await deps.budget.pausePlatform('instagram', pauseMs);
+  if (peak(usage.businessUseCase) >= threshold)
+    await deps.budget.pauseAccount('instagram', account.id, pauseMs);
 }
 
 /**
@@ -250,7 +360,12 @@ async function slowDownWhenUsageHigh(
  * (transient platform errors, database errors) or to fail the attempt (our own invalid request, an
  * undecryptable token), counted first as outcome="failed" (the series operators alert on).
  */
-function resultOfFailure(deps: AccountSyncDeps, error: unknown, log: Logger): SyncAttemptResult {
+async function resultOfFailure(
+  deps: AccountSyncDeps,
+  error: unknown,
+  log: Logger,
+  accountId: string,
+): Promise<SyncAttemptResult> {
   if (!isPlatformError(error)) {
     const name = error instanceof Error ? error.name : typeof error;
     log.warn({ err: name }, 'account sync failed');
@@ -260,23 +375,54 @@ function resultOfFailure(deps: AccountSyncDeps, error: unknown, log: Logger): Sy
   log.warn({ error: error.toJSON() }, 'platform call failed during sync');
   if (error.kind === 'auth_revoked' || error.kind === 'permission_missing')
     return { kind: 'auth_revoked', platform: error.platform, errorCode: error.code };
-  if (error.kind === 'rate_limited') return rateLimitedResult(deps, error);
+  if (error.kind === 'rate_limited') return rateLimitedResult(deps, error, accountId, NO_CALLS);
   deps.metrics.syncAccounts.inc({ platform: error.platform, outcome: 'failed', reason: error.code });
   throw error;
 }
 
-function rateLimitedResult(deps: AccountSyncDeps, error: PlatformError): SyncAttemptResult {
-  const platformWide = error.platform === 'tiktok' || INSTAGRAM_APP_RATE_LIMIT_CODES.has(error.code);
-  const waitMs =
-    error.retryAfterMs ?? (error.platform === 'tiktok' ? TIKTOK_RATE_LIMIT_WAIT_MS : USAGE_PAUSE_MS);
-  if (platformWide) void deps.budget.pausePlatform(error.platform, waitMs).catch(() => undefined);
-  return {
+/**
+ * Who a 429 pauses, and for how long (docs/operations.md#pacing-and-quotas):
+ * - TikTok counts each endpoint on its own: the endpoint that answered is paused for the Retry-After when one
+ *   came, else until the oldest call of our window log leaves the window (the budget computes it);
+ * - Instagram code 4 is the app's limit: every Instagram sync waits; the other codes (17 user, 32 page,
+ *   613 custom, 80000-80014 business use case...) throttle one account: only it waits. Meta's waits are its
+ *   regain time, else Retry-After, else 5 minutes (windows of an hour or a day: a shorter guess fails again).
+ */
+async function rateLimitedResult(
+  deps: AccountSyncDeps,
+  error: PlatformError,
+  accountId: string,
+  calls: AccountCalls,
+): Promise<SyncAttemptResult> {
+  const limited = (scope: RateLimitScope, waitMs: number): SyncAttemptResult => ({
     kind: 'rate_limited',
     platform: error.platform,
     waitMs,
-    scope: platformWide ? 'platform' : 'account',
+    scope,
     reason: 'platform_rate_limited',
-  };
+    calls: { ...calls },
+  });
+  if (error.platform === 'tiktok') {
+    const waitMs = await deps.budget.pauseEndpointAfterRateLimit(
+      'tiktok',
+      error.endpoint,
+      error.retryAfterMs,
+    );
+    return limited('endpoint', waitMs);
+  }
+  const waitMs = error.retryAfterMs ?? USAGE_PAUSE_MS;
+  if (metaCode(error.code) === INSTAGRAM_APP_RATE_LIMIT_CODE) {
+    await deps.budget.pausePlatform('instagram', waitMs);
+    return limited('platform', waitMs);
+  }
+  await deps.budget.pauseAccount('instagram', accountId, waitMs);
+  return limited('account', waitMs);
+}
+
+/** `IG_4` and `IG_4_1234` -> 4; null for codes that are not Meta's (HTTP_429). */
+function metaCode(code: string): number | null {
+  const match = /^IG_(\d+)/.exec(code);
+  return match ? Number(match[1]) : null;
 }
 
 function countOutcome(deps: AccountSyncDeps, result: SyncAttemptResult): SyncAttemptResult {

@@ -12,7 +12,11 @@ export const SYNC_ENDPOINTS = {
   tiktok: { profile: 'GET /v2/user/info/', media: 'POST /v2/video/list/' },
 } as const;
 
-/** TikTok video/list returns at most 20 videos a call (docs/platforms.md#tiktok-video-list); Instagram /me/media up to 100. */
+/**
+ * What one media page holds at most when asked for a full page: TikTok video/list 20
+ * (docs/platforms.md#tiktok-video-list); Instagram /me/media is asked for min(posts limit, 100) items, so the
+ * default 25 posts fit one page (docs/platforms.md#instagram-media).
+ */
 const MEDIA_PAGE_SIZE: Record<Platform, number> = { instagram: 100, tiktok: 20 };
 
 /** TikTok counts per endpoint in a sliding minute (docs/platforms.md#tiktok-rate-limits). */
@@ -25,7 +29,16 @@ export const PLATFORM_WINDOW_MS = 60_000;
  */
 export const BUDGET_WINDOW_MARGIN_MS = 2_000;
 
-/** Calls one synced account made, per endpoint kind. */
+/**
+ * A 429 without Retry-After pauses its endpoint until the oldest call of our window log leaves the window,
+ * never less than this: a platform that refuses while our log is old still gets a breath before the next try.
+ */
+export const RATE_LIMIT_PAUSE_FLOOR_MS = 1_000;
+
+/** The two calls of a sync, by kind; SYNC_ENDPOINTS names them per platform. */
+export type EndpointKind = 'profile' | 'media';
+
+/** Calls one account sync made (each charged to the budget before it was made), per endpoint kind. */
 export interface AccountCalls {
   profile: number;
   media: number;
@@ -80,9 +93,11 @@ export function budgetsFor(platform: Platform, settings: PacingSettings): Endpoi
 }
 
 /**
- * Media calls one sync makes once the profile's media count is known: the media list pages through exactly
- * those items (TikTok's video_count counts the public videos video/list returns), up to the posts limit.
- * Before the profile is read (mediaCount null) the worst case: full pages up to the limit.
+ * Media calls one sync is expected to make once the profile's media count is known, reserved together: full
+ * pages through those items (TikTok's video_count counts the public videos video/list returns), up to the
+ * posts limit. Before the profile is read (mediaCount null): full pages up to the limit. A platform may answer
+ * shorter pages (docs/platforms.md#tiktok-video-list): every page beyond this estimate is charged to the budget
+ * on its own before it is asked for.
  */
 export function expectedMediaCalls(
   platform: Platform,

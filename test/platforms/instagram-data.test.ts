@@ -64,6 +64,34 @@ describe('Instagram profile and media against the simulator', () => {
     expect(mediaCalls()).toBeGreaterThan(3);
   });
 
+  it('asks for 25 a page and stops on enough: 23-of-25 short pages reach 25 items in 2 calls, each announced first', async () => {
+    h.sim.control.configure({ instagram: { shortPageShortfall: 2 } });
+    const externalId = accountWithPosts(h.sim, 'instagram', 50);
+    const expected = h.sim.control
+      .listPosts('instagram', externalId)
+      .slice(0, 25)
+      .map((post) => post.id);
+    const announced: number[] = [];
+    const { value } = await h.instagram.listRecentMedia(tokenFor(externalId), 25, {
+      beforePage: async (page) => void announced.push(page),
+    });
+    expect(value.map((item) => item.platformId)).toEqual(expected);
+    expect(mediaCalls()).toBe(2);
+    expect(announced).toEqual([0, 1]);
+  });
+
+  it('stops before a page when the caller refuses it (no budget left), without calling', async () => {
+    h.sim.control.configure({ instagram: { shortPageShortfall: 20 } });
+    const externalId = accountWithPosts(h.sim, 'instagram', 30);
+    const refuse = async (page: number) => {
+      if (page === 2) throw new Error('no budget');
+    };
+    await expect(
+      h.instagram.listRecentMedia(tokenFor(externalId), 25, { beforePage: refuse }),
+    ).rejects.toThrow('no budget');
+    expect(mediaCalls()).toBe(2);
+  });
+
   it('labels reels REELS and parses +0000 timestamps', async () => {
     const externalId = h.sim.control.addAccount('instagram', { postCount: 0 }).externalId;
     const reel = h.sim.control.addPost('instagram', externalId, {

@@ -1,3 +1,4 @@
+import type { FetchLike } from '../../src/platforms';
 import { accountWithPosts, expectPlatformError, profileOf, startHarness, type Harness } from './support';
 
 describe('TikTok profile, videos and errors against the simulator', () => {
@@ -95,18 +96,67 @@ describe('TikTok profile, videos and errors against the simulator', () => {
     },
   );
 
-  it('is rate_limited (429 rate_limit_exceeded) past the per-endpoint quota, waiting one window', async () => {
+  it('is rate_limited (429 rate_limit_exceeded) past the per-endpoint quota, with no wait it was not told', async () => {
     h.sim.control.setQuotas({ tiktok: { requestsPerWindow: 1 } });
     const token = tokenFor(firstOpenId());
     await h.tiktok.getProfile(token);
+    // TikTok sends no Retry-After: the error carries none, and the sync budget derives the wait itself.
     await expect(h.tiktok.getProfile(token)).rejects.toMatchObject({
       kind: 'rate_limited',
       code: 'TT_rate_limit_exceeded',
       httpStatus: 429,
-      retryAfterMs: 60_000,
+      endpoint: 'GET /v2/user/info/',
+      retryAfterMs: null,
     });
     // Quotas are per endpoint: video/list still has room.
     await expect(h.tiktok.listRecentMedia(token, 5)).resolves.toHaveProperty('value.length', 5);
+  });
+
+  it('reads a Retry-After when a 429 carries one (an app-wide throttle of the simulator)', async () => {
+    h.sim.control.throttleEndpoints(['tiktok.video_list'], { forMs: 60_000, retryAfterSeconds: 7 });
+    const token = tokenFor(firstOpenId());
+    await expect(h.tiktok.listRecentMedia(token, 5)).rejects.toMatchObject({
+      kind: 'rate_limited',
+      endpoint: 'POST /v2/video/list/',
+      retryAfterMs: 7_000,
+    });
+    // Every account is refused on that endpoint, not on the other.
+    const other = h.sim.control.listAccounts('tiktok')[1].externalId;
+    await expect(h.tiktok.listRecentMedia(tokenFor(other), 5)).rejects.toMatchObject({
+      kind: 'rate_limited',
+    });
+    await expect(h.tiktok.getProfile(token)).resolves.toBeDefined();
+  });
+
+  it('asks for full pages and stops on enough: 18-of-20 short pages reach 25 videos in 2 calls, each announced first', async () => {
+    const bodies: unknown[] = [];
+    const spy: FetchLike = (url, init) => {
+      if (url.includes('/v2/video/list/')) bodies.push(JSON.parse(String(init.body)));
+      return fetch(url, init);
+    };
+    const short = await startHarness(
+      { accountsPerPlatform: 12, tiktok: { shortPageShortfall: 2 } },
+      300,
+      spy,
+    );
+    try {
+      const openId = accountWithPosts(short.sim, 'tiktok', 30);
+      const token = short.sim.control.issueTokens('tiktok', openId).accessToken;
+      const expected = short.sim.control
+        .listPosts('tiktok', openId)
+        .filter((post) => post.isPublic)
+        .slice(0, 25);
+      const announced: number[] = [];
+      const { value } = await short.tiktok.listRecentMedia(token, 25, {
+        beforePage: async (page) => void announced.push(page),
+      });
+      expect(value.map((video) => video.platformId)).toEqual(expected.map((post) => post.id));
+      // Not 18, 5, 1, 1 with max_count 20, 7, 2, 1: the page size never shrinks.
+      expect(bodies.map((body) => (body as { max_count: number }).max_count)).toEqual([20, 20]);
+      expect(announced).toEqual([0, 1]);
+    } finally {
+      await short.sim.stop();
+    }
   });
 
   it('is rate_limited under HTTP 200 as well', async () => {

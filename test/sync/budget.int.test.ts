@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { pacingSettingsFromConfig } from '../../src/sync/pacing';
+import { pacingSettingsFromConfig, RATE_LIMIT_PAUSE_FLOOR_MS } from '../../src/sync/pacing';
 import { createSyncBudget } from '../../src/sync/budget';
 import { createAccountLease } from '../../src/sync/lease';
 import { makeTestConfig } from '../helpers/config';
@@ -77,6 +77,51 @@ describe('Redis call budget and account lease (real Redis)', () => {
     expect(await budget.reserve('tiktok', [{ endpoint: TIKTOK_PROFILE, calls: 1 }])).toEqual({
       granted: true,
     });
+  });
+
+  it('a 429 pauses only its endpoint: the floor when our log explains no refusal, Retry-After when sent; never extended by a 429 inside it', async () => {
+    const budget = budgetWith(600);
+    expect(await budget.reserve('tiktok', [{ endpoint: TIKTOK_MEDIA, calls: 10 }])).toEqual({
+      granted: true,
+    });
+    // 10 calls logged against 600 allowed: our own calls explain no refusal, so only the floor is waited.
+    const floor = await budget.pauseEndpointAfterRateLimit('tiktok', TIKTOK_MEDIA, null);
+    expect(floor).toBeGreaterThan(RATE_LIMIT_PAUSE_FLOOR_MS - 50);
+    expect(floor).toBeLessThanOrEqual(RATE_LIMIT_PAUSE_FLOOR_MS);
+    const paused = await budget.reserve('tiktok', [{ endpoint: TIKTOK_MEDIA, calls: 1 }]);
+    expect(paused).toMatchObject({ granted: false, reason: 'endpoint_paused' });
+    expect(await budget.reserve('tiktok', [{ endpoint: TIKTOK_PROFILE, calls: 1 }])).toEqual({
+      granted: true,
+    });
+
+    // The platform's Retry-After wins over our estimate, and a later 429 without one leaves it as it is.
+    const retryAfter = await budget.pauseEndpointAfterRateLimit('tiktok', TIKTOK_PROFILE, 30_000);
+    expect(retryAfter).toBe(30_000);
+    const inside = await budget.pauseEndpointAfterRateLimit('tiktok', TIKTOK_PROFILE, null);
+    expect(inside).toBeLessThanOrEqual(30_000);
+    expect(inside).toBeGreaterThan(29_000);
+    const refused = await budget.reserve('tiktok', [{ endpoint: TIKTOK_PROFILE, calls: 1 }]);
+    expect(refused).toMatchObject({ granted: false, reason: 'endpoint_paused' });
+  });
+
+  it('a 429 with our log at the limit waits for the call that fills the window, at most one window', async () => {
+    const budget = budgetWith(4);
+    expect(await budget.reserve('tiktok', [{ endpoint: TIKTOK_MEDIA, calls: 4 }])).toEqual({ granted: true });
+    const wait = await budget.pauseEndpointAfterRateLimit('tiktok', TIKTOK_MEDIA, null);
+    // The four calls were charged a moment ago: they leave our 62 s window in almost all of it.
+    expect(wait).toBeGreaterThan(61_000);
+    expect(wait).toBeLessThanOrEqual(62_000);
+  });
+
+  it('pauses one account without pausing its platform', async () => {
+    const budget = budgetWith(600);
+    const calls = [{ endpoint: TIKTOK_PROFILE, calls: 1 }];
+    await budget.pauseAccount('tiktok', 'account-a', 5_000);
+    expect(await budget.reserve('tiktok', calls, 'account-a')).toMatchObject({
+      granted: false,
+      reason: 'account_paused',
+    });
+    expect(await budget.reserve('tiktok', calls, 'account-b')).toEqual({ granted: true });
   });
 
   it('lets one owner hold an account lease at a time; the same owner (a retry) takes it back', async () => {

@@ -179,6 +179,7 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
               waitMs: 45_000,
               scope: 'platform',
               reason: 'budget_spent',
+              calls: { profile: 0, media: 0 },
             };
           }
           return syncedResult(account);
@@ -212,6 +213,56 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     expect(
       events.filter((event) => event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED),
     ).toHaveLength(0);
+  });
+
+  it('a 429 holds only its account: it resumes after its own timer without a new pacing turn, the others keep leaving, and the pacer learns its calls over both attempts', async () => {
+    const accounts = makeAccounts('tiktok', 6);
+    const throttled = accounts[0].id;
+    const { world, workflowId, result } = runFleet(
+      {
+        accounts,
+        // 60 accounts a minute at the worst case: one dispatch a second.
+        settings: { budgets: { tiktok: tiktokBudget(120, 120), instagram: null }, concurrency: 50 },
+        sync: (call, account) => {
+          if (account!.id !== throttled) return syncedResult(account);
+          // First attempt: profile read, its video/list call refused (429): video/list paused for 20 s.
+          if (call.callIndex === 0)
+            return {
+              kind: 'rate_limited',
+              platform: 'tiktok',
+              waitMs: 20_000,
+              scope: 'endpoint',
+              reason: 'platform_rate_limited',
+              calls: { profile: 1, media: 1 },
+            };
+          // Resumed: no profile call, the two video/list pages.
+          return { ...syncedResult(account), calls: { profile: 0, media: 2 } };
+        },
+      },
+      // Five accounts in the first run: its continuation carries what they cost.
+      { pageSize: 5, maxAccountsPerRun: 5 },
+    );
+    expect(await result).toMatchObject({ found: 6, succeeded: 6, failed: 0 });
+    const attempts = world.syncCalls.filter((call) => call.input.accountId === throttled);
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1].scheduledAtMs - attempts[0].scheduledAtMs).toBeGreaterThanOrEqual(20_000);
+    // Not a platform pause: the rest of the first run left at the pacing rate meanwhile (about one a second).
+    const firstRunOthers = world.syncCalls.filter((call) =>
+      accounts.slice(1, 5).some((account) => account.id === call.input.accountId),
+    );
+    expect(firstRunOthers).toHaveLength(4);
+    for (const call of firstRunOthers)
+      expect(call.scheduledAtMs - attempts[0].scheduledAtMs).toBeLessThan(10_000);
+    // The first run handed the observed costs to the next: 5 accounts, the throttled one counted 1 + 3 calls.
+    const handle = testEnv.client.workflow.getHandle(workflowId);
+    const firstRunId = (await handle.describe()).raw.workflowExecutionInfo?.firstRunId ?? undefined;
+    const firstRun = await historyEvents(workflowId, firstRunId);
+    const continued = firstRun.find(
+      (event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+    );
+    const payload = continued?.workflowExecutionContinuedAsNewEventAttributes?.input?.payloads?.[0]?.data;
+    const input = JSON.parse(Buffer.from(payload!).toString('utf8')) as SyncAllAccountsInput;
+    expect(input.continuation?.pacingStats).toEqual({ tiktok: { accounts: 5, profile: 5, media: 11 } });
   });
 
   it('continues as new with its cursor and counters, so progress carries over and every account is synced once', async () => {

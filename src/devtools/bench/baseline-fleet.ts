@@ -2,9 +2,9 @@ import { toActivityFailure } from '../../../activities/to-failure';
 import type { ListAccountsDueInput } from '../../../activities/sync';
 import type { DueAccount } from '../../accounts/store';
 import type { SyncAttemptInput, SyncAttemptResult, SyncRun } from '../../sync/account-syncer';
-import type { SyncSettings } from '../../sync/pacing';
+import type { AccountCalls, SyncSettings } from '../../sync/pacing';
 import type { Platform } from '../../platforms/types';
-import { DispatchPacer } from '../../../workflows/sync-pacer';
+import { addCalls, DispatchPacer } from '../../../workflows/sync-pacer';
 
 /**
  * The benchmark's baseline: the fleet's per-account work in one plain Node process, no Temporal, with the
@@ -93,6 +93,7 @@ async function syncWithRetries(
   dueBefore: string,
 ): Promise<Outcome> {
   const run = { owner: `baseline/${account.id}`, workflowId: 'baseline', heartbeat: () => undefined };
+  let calls: AccountCalls = { profile: 0, media: 0 };
   for (let attempt = 1, waits = 0; attempt <= MAX_ATTEMPTS && waits < 50;) {
     let result: SyncAttemptResult;
     try {
@@ -105,12 +106,19 @@ async function syncWithRetries(
       attempt++;
       continue;
     }
-    if (result.kind === 'synced') pacer.observe(result.platform, result.calls);
+    if (result.kind === 'synced') pacer.observe(result.platform, addCalls(calls, result.calls));
     if (result.kind !== 'rate_limited') return result;
+    calls = addCalls(calls, result.calls);
     waits++;
-    if (result.scope === 'platform') pacer.pause(result.platform, result.waitMs);
-    else await sleepMs(result.waitMs);
-    await pacer.waitTurn(result.platform);
+    // As the fleet workflow: a spent budget or an app-wide throttle pauses the platform's dispatches and the
+    // retry takes a new turn; a paused endpoint or a throttled account waits alone and resumes.
+    if (result.scope === 'platform') {
+      pacer.pause(result.platform, result.waitMs);
+      await pacer.waitTurn(result.platform);
+    } else {
+      await sleepMs(result.waitMs);
+      await pacer.waitWhilePaused(result.platform);
+    }
   }
   return { kind: 'failed' };
 }

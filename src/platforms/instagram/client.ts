@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type {
   MediaItem,
+  MediaListOptions,
   PlatformClient,
   PlatformResult,
   Profile,
@@ -117,11 +118,17 @@ export class InstagramClient implements PlatformClient {
   }
 
   /**
-   * Follows `paging.next` until it is absent, the only end-of-list signal: pages can be short or even empty.
+   * Asks for `limit` items a page (up to 100: the default 25 posts in one call) and follows `paging.next`
+   * until it is absent, the only end-of-list signal: pages can be short or even empty. Stops once `limit`
+   * items are collected.
    * https://developers.facebook.com/docs/instagram-platform/reference/instagram-media and
    * https://developers.facebook.com/docs/graph-api/results/
    */
-  async listRecentMedia(accessToken: string, limit: number): Promise<PlatformResult<MediaItem[]>> {
+  async listRecentMedia(
+    accessToken: string,
+    limit: number,
+    options: MediaListOptions = {},
+  ): Promise<PlatformResult<MediaItem[]>> {
     const items: MediaItem[] = [];
     const pageSize = String(Math.min(Math.max(limit, 1), MAX_PAGE_SIZE));
     let url: string | null = graphUrl(this.ctx, '/me/media', accessToken, {
@@ -131,6 +138,7 @@ export class InstagramClient implements PlatformClient {
     let last: Omit<PlatformResult<MediaPage>, 'value'> = { usage: null, requestId: null };
     // A platform that keeps sending empty pages with `next` must not keep us here forever.
     for (let page = 0; url && items.length < limit && page < limit + 10; page++) {
+      await options.beforePage?.(page);
       const reply: PlatformResult<MediaPage> = await fetchGraph(
         this.ctx,
         'GET /me/media',

@@ -2,6 +2,7 @@ import type { Config } from '../../config';
 import { platformError, type Transport } from '../http';
 import type {
   MediaItem,
+  MediaListOptions,
   PlatformClient,
   PlatformResult,
   Profile,
@@ -21,7 +22,7 @@ import {
 
 export type TikTokSettings = Config['tiktok'];
 
-/** video/list accepts max_count 1-20 (docs/platforms.md#tiktok-video-list): 25 videos take two calls. */
+/** video/list accepts max_count 1-20 (docs/platforms.md#tiktok-video-list): 25 videos take two full pages. */
 export const VIDEO_PAGE_SIZE = 20;
 const SCOPES = 'user.info.basic,user.info.profile,user.info.stats,video.list';
 
@@ -104,20 +105,23 @@ export class TikTokClient implements PlatformClient {
   }
 
   /**
-   * Pages with the millisecond `cursor` while `has_more`; a page may hold fewer than max_count videos and
-   * still have more behind it, so page size is never the end signal.
+   * Pages with the millisecond `cursor` while `has_more`, always asking for a full page: a page may hold
+   * fewer than max_count videos and still have more behind it (docs/platforms.md#tiktok-video-list), so page
+   * size is never the end signal, and asking for only the videos still missing would turn one short page into
+   * a tail of ever smaller calls (18, 5, 1, 1 for 25). Stops once `limit` videos are collected.
    * https://developers.tiktok.com/doc/tiktok-api-v2-video-list
    */
-  async listRecentMedia(accessToken: string, limit: number): Promise<PlatformResult<MediaItem[]>> {
+  async listRecentMedia(
+    accessToken: string,
+    limit: number,
+    options: MediaListOptions = {},
+  ): Promise<PlatformResult<MediaItem[]>> {
     const items: MediaItem[] = [];
     let cursor: number | null = null;
     let requestId: string | null = null;
     for (let page = 0; items.length < limit && page < limit + 10; page++) {
-      const reply = await this.fetchVideoPage(
-        accessToken,
-        Math.min(VIDEO_PAGE_SIZE, limit - items.length),
-        cursor,
-      );
+      await options.beforePage?.(page);
+      const reply = await this.fetchVideoPage(accessToken, VIDEO_PAGE_SIZE, cursor);
       requestId = reply.requestId ?? requestId;
       const { videos, has_more, cursor: nextCursor } = reply.value.data;
       items.push(...videos.map(toMediaItem));

@@ -27,9 +27,6 @@ const OAUTH_ERROR_KINDS: Record<string, PlatformErrorKind> = {
   unsupported_response_type: 'invalid_request',
 };
 
-/** 600 requests per endpoint per sliding minute (docs/platforms.md#tiktok-rate-limits) and no Retry-After: one window frees it all. */
-export const DEFAULT_RATE_LIMIT_DELAY_MS = 60_000;
-
 export function tiktokError(
   family: 'api' | 'oauth',
   platformCode: string | null,
@@ -49,7 +46,9 @@ export function tiktokError(
     endpoint: ctx.endpoint,
     httpStatus: ctx.httpStatus,
     requestId: ctx.requestId,
-    retryAfterMs: kind === 'rate_limited' ? (ctx.retryAfterMs ?? DEFAULT_RATE_LIMIT_DELAY_MS) : null,
+    // TikTok documents no Retry-After (docs/platforms.md#tiktok-rate-limits): null unless one was sent, and the
+    // sync budget derives the wait from its own window log.
+    retryAfterMs: kind === 'rate_limited' ? ctx.retryAfterMs : null,
     message: detail,
   });
 }

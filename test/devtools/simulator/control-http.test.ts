@@ -93,4 +93,35 @@ describe('control over HTTP', () => {
       400,
     );
   });
+
+  it('injects 429s: per account with an Instagram code and Retry-After, app-wide for a while, and clears them', async () => {
+    const [ig] = (await control('GET', '/accounts/instagram?limit=1')).body as unknown as {
+      externalId: string;
+    }[];
+    const token = h.sim.control.issueTokens('instagram', ig.externalId).accessToken;
+    await control('POST', `/accounts/instagram/${ig.externalId}/fail-next`, {
+      count: 1,
+      failure: 'rate_limited',
+      instagramCode: 17,
+      retryAfterSeconds: 30,
+    });
+    await expect(h.instagram.getProfile(token)).rejects.toMatchObject({
+      kind: 'rate_limited',
+      code: 'IG_17',
+      retryAfterMs: 30_000,
+    });
+    await h.instagram.getProfile(token);
+
+    expect((await control('POST', '/throttle', { endpoints: ['instagram.me'], forMs: 60_000 })).status).toBe(
+      200,
+    );
+    // Meta's app-wide code by default, with no Retry-After: the client falls back to its 5 minutes.
+    await expect(h.instagram.getProfile(token)).rejects.toMatchObject({
+      code: 'IG_4',
+      retryAfterMs: 5 * 60_000,
+    });
+    expect((await control('POST', '/throttle', { endpoints: ['nope'], forMs: 1 })).status).toBe(404);
+    await control('DELETE', '/faults');
+    await expect(h.instagram.getProfile(token)).resolves.toBeDefined();
+  });
 });
