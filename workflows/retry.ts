@@ -44,6 +44,16 @@ export const SYNC_ACCOUNT_RETRY: RetryPolicy = {
 };
 
 /**
+ * An account refused by the platform itself (a 429, Meta's per-account codes) again and again waits at least
+ * 1 s, 2 s, 4 s... up to 64 s (about one TikTok window) between its attempts, even when the endpoint's pause
+ * is shorter: a platform that keeps refusing calls our own log does not explain (another client of the app)
+ * then meets a few retries that thin out, not one from every waiting account each second.
+ */
+export function rateLimitedAccountBackoffMs(refusals: number): number {
+  return Math.min(64_000, 1_000 * 2 ** Math.max(0, refusals - 1));
+}
+
+/**
  * The fleet's batched first attempts fail as a whole only when their worker dies or times out; a retry keeps
  * its leases (same owner). After 3 attempts every account of the batch is retried alone.
  */

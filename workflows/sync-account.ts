@@ -18,7 +18,7 @@ import {
 } from './contract';
 import { notifyAccountReauthRequired } from './notify';
 import { refreshAccountTokenDurably } from './refresh-tokens';
-import { SYNC_ACCOUNT_RETRY, SYNC_FIRST_RETRY_MS } from './retry';
+import { rateLimitedAccountBackoffMs, SYNC_ACCOUNT_RETRY, SYNC_FIRST_RETRY_MS } from './retry';
 import { addCalls } from './sync-pacer';
 
 /**
@@ -133,6 +133,8 @@ class AccountSyncLoop {
   private calls: AccountCalls = { profile: 0, media: 0 };
   /** Whether the next attempt needs a pacing turn of its own (see AccountSyncOptions.beforeRetry). */
   private nextNeedsTurn = true;
+  /** The platform's own refusals of this account so far (429s, Meta's throttling codes). */
+  private refusals = 0;
 
   constructor(private readonly options: AccountSyncOptions) {
     this.platform = options.platform;
@@ -215,8 +217,11 @@ class AccountSyncLoop {
     // stopped; the fleet keeps dispatching others, whose calls the budget's pause keys hold back as needed.
     if (result.waitMs > MAX_ACCOUNT_WAIT_MS && !this.options.waitWhenBusy)
       return this.final('failed', { errorCode: 'RATE_LIMITED' });
-    this.options.onThrottled?.(result.platform, result.waitMs);
-    await this.wait(result.waitMs);
+    let waitMs = result.waitMs;
+    if (result.reason === 'platform_rate_limited')
+      waitMs = Math.max(waitMs, rateLimitedAccountBackoffMs(++this.refusals));
+    this.options.onThrottled?.(result.platform, waitMs);
+    await this.wait(waitMs);
     this.nextNeedsTurn = false;
     return null;
   }

@@ -265,6 +265,34 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     expect(input.continuation?.pacingStats).toEqual({ tiktok: { accounts: 5, profile: 5, media: 11 } });
   });
 
+  it('an account the platform keeps refusing backs off (1 s, 2 s, 4 s...) even when each pause is shorter', async () => {
+    const world = createFakeSyncWorld({
+      sync: (call) =>
+        call.callIndex < 4
+          ? {
+              kind: 'rate_limited',
+              platform: 'tiktok',
+              waitMs: 1_000,
+              scope: 'endpoint',
+              reason: 'platform_rate_limited',
+              calls: { profile: call.callIndex === 0 ? 1 : 0, media: 1 },
+            }
+          : { ...syncedResult({ id: 'acc-429', platform: 'tiktok' }), calls: { profile: 0, media: 2 } },
+    });
+    const result = await withWorker(world, (taskQueue) =>
+      testEnv.client.workflow.execute(syncAccountWorkflow, {
+        taskQueue,
+        workflowId: makeSyncAccountWorkflowId(`backoff-${taskQueue}`),
+        args: [{ accountId: 'acc-429' }],
+      }),
+    );
+    expect(result).toMatchObject({ outcome: 'synced' });
+    const times = world.syncCalls.map((call) => call.scheduledAtMs);
+    const gaps = times.slice(1).map((time, i) => time - times[i]);
+    expect(gaps).toHaveLength(4);
+    [1_000, 2_000, 4_000, 8_000].forEach((least, i) => expect(gaps[i]).toBeGreaterThanOrEqual(least));
+  });
+
   it('continues as new with its cursor and counters, so progress carries over and every account is synced once', async () => {
     const accounts = makeAccounts('instagram', 25);
     let lastRunProgress: SyncFleetProgress | null = null;

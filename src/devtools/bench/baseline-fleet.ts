@@ -4,6 +4,7 @@ import type { DueAccount } from '../../accounts/store';
 import type { SyncAttemptInput, SyncAttemptResult, SyncRun } from '../../sync/account-syncer';
 import type { AccountCalls, SyncSettings } from '../../sync/pacing';
 import type { Platform } from '../../platforms/types';
+import { rateLimitedAccountBackoffMs } from '../../../workflows/retry';
 import { addCalls, DispatchPacer } from '../../../workflows/sync-pacer';
 
 /**
@@ -94,6 +95,7 @@ async function syncWithRetries(
 ): Promise<Outcome> {
   const run = { owner: `baseline/${account.id}`, workflowId: 'baseline', heartbeat: () => undefined };
   let calls: AccountCalls = { profile: 0, media: 0 };
+  let refusals = 0;
   for (let attempt = 1, waits = 0; attempt <= MAX_ATTEMPTS && waits < 50;) {
     let result: SyncAttemptResult;
     try {
@@ -116,7 +118,8 @@ async function syncWithRetries(
       pacer.pause(result.platform, result.waitMs);
       await pacer.waitTurn(result.platform);
     } else {
-      await sleepMs(result.waitMs);
+      const backoff = result.reason === 'platform_rate_limited' ? rateLimitedAccountBackoffMs(++refusals) : 0;
+      await sleepMs(Math.max(result.waitMs, backoff));
       await pacer.waitWhilePaused(result.platform);
     }
   }
