@@ -183,7 +183,7 @@ class AccountSyncLoop {
   private async handle(result: SyncAttemptResult): Promise<Step> {
     switch (result.kind) {
       case 'synced':
-        this.calls = addCalls(this.calls, result.calls);
+        this.calls = addCalls(this.calls, callsOf(result));
         this.options.onCalls?.(result.platform, this.calls);
         return this.final('synced', {
           postsSynced: result.postsSynced,
@@ -208,7 +208,7 @@ class AccountSyncLoop {
   private async handleRateLimited(
     result: Extract<SyncAttemptResult, { kind: 'rate_limited' }>,
   ): Promise<Step> {
-    this.calls = addCalls(this.calls, result.calls);
+    this.calls = addCalls(this.calls, callsOf(result));
     if (result.scope === 'platform' && this.options.onPlatformPaused) {
       this.options.onPlatformPaused(result.platform, result.waitMs);
       return null;
@@ -277,4 +277,9 @@ class AccountSyncLoop {
   ): SyncAccountResult {
     return { accountId: this.options.accountId, platform: this.platform, outcome, ...fields };
   }
+}
+
+/** Results recorded by workers from before calls were reported carry none: they count as zero. */
+function callsOf(result: { calls?: AccountCalls }): AccountCalls {
+  return result.calls ?? { profile: 0, media: 0 };
 }
