@@ -6,6 +6,7 @@ import {
   platformBudgetPlan,
 } from '../../src/sync/pacing';
 import { makeTestConfig } from '../helpers/config';
+import { BATCH_WINDOW_MS, DispatchPacer, MAX_CATCH_UP_MS } from '../../workflows/sync-pacer';
 
 describe('sync pacing plan', () => {
   const config = makeTestConfig();
@@ -44,5 +45,38 @@ describe('sync pacing plan', () => {
     );
     expect(settings.requestsPerWindow).toEqual({ tiktok: 20, instagram: 10 });
     expect(budgetWindowMs(settings)).toBeGreaterThan(10_000);
+  });
+
+  it('lets a dispatcher that woke late take the slots it missed, at most one batch window back', async () => {
+    let now = 1_000_000;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      const budget = {
+        windowMs: 60_000,
+        profileLimit: 1_000,
+        mediaLimit: 1_000,
+        worstCase: { profile: 1, media: 1 },
+      };
+      const pacer = new DispatchPacer(
+        { budgets: { tiktok: budget, instagram: null }, minSpacingMs: 0 },
+        async (ms) => void (now += ms),
+      );
+      const intervalMs = 60_000 / pacer.accountsPerMinute('tiktok')!;
+      const takeAllNow = () => {
+        let taken = 0;
+        while (pacer.tryTurnNow('tiktok')) taken++;
+        return taken;
+      };
+      await pacer.waitTurn('tiktok');
+      // On time: the slots of the next batch window.
+      expect(takeAllNow()).toBe(Math.floor(BATCH_WINDOW_MS / intervalMs));
+      // Woken 5 s late: the missed slots of the last second too, not the whole 5 s.
+      now += 5_000;
+      const late = takeAllNow();
+      expect(late).toBeGreaterThanOrEqual(Math.floor((MAX_CATCH_UP_MS + BATCH_WINDOW_MS) / intervalMs));
+      expect(late).toBeLessThanOrEqual(Math.ceil((MAX_CATCH_UP_MS + BATCH_WINDOW_MS) / intervalMs) + 1);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });
