@@ -127,8 +127,13 @@ class BatchSender {
   private readonly started = Date.now();
   private toMark: string[] = [];
   private stop = false;
-  /** The first wave: as many streams as start at once. If all of them fail retryably, the receiver is down. */
+  /** The first wave: the streams that start at once. If all their first requests fail retryably, stop. */
   private firstWave = 0;
+  private firstWaveDone = 0;
+  private firstWaveFailed = 0;
+  private releaseGate: () => void = () => undefined;
+  /** Resolves once every first-wave stream has had its first answer: no stream starts before that. */
+  private readonly gate = new Promise<void>((resolve) => (this.releaseGate = resolve));
 
   constructor(
     private readonly deps: EventDeliveryDeps,
@@ -140,31 +145,40 @@ class BatchSender {
   async send(events: ClaimedEvent[]): Promise<void> {
     const streams = groupByStream(events);
     this.firstWave = Math.min(this.deps.concurrency, streams.length);
+    if (this.firstWave === 0) return;
     let next = 0;
     const worker = async () => {
       while (!this.stop && next < streams.length && Date.now() - this.started < BATCH_TIME_BUDGET_MS) {
-        await this.sendStream(streams[next++]);
+        const index = next++;
+        await this.sendStream(streams[index], index < this.firstWave);
+        await this.gate;
       }
     };
     try {
       await Promise.all(Array.from({ length: this.firstWave }, worker));
+    } catch (error) {
+      // A database error: the other workers stop after their current request instead of going on alone.
+      this.stop = true;
+      this.releaseGate();
+      throw error;
     } finally {
       await this.flushMarks();
     }
   }
 
   /** One stream's events in order; a retryable failure leaves the rest of the stream for later. */
-  private async sendStream(stream: ClaimedEvent[]): Promise<void> {
-    for (const event of stream) {
+  private async sendStream(stream: ClaimedEvent[], firstWave: boolean): Promise<void> {
+    for (const [position, event] of stream.entries()) {
       const reply = await this.post(event);
-      if (reply.kind === 'delivered') {
+      const status = reply.kind === 'delivered' ? 'delivered' : await this.recordFailure(event, reply);
+      if (firstWave && position === 0) this.firstAnswer(reply);
+      if (status === 'delivered') {
         this.result.delivered++;
         this.deps.onOutcome?.(event.kind, 'delivered', 1);
         this.toMark.push(event.id);
         if (this.toMark.length >= MARK_EVERY) await this.flushMarks();
         continue;
       }
-      const status = await this.recordFailure(event, reply);
       if (status === 'dead') {
         this.result.dead++;
         this.deps.onOutcome?.(event.kind, 'dead', 1);
@@ -172,9 +186,25 @@ class BatchSender {
       }
       this.result.retrying++;
       this.deps.onOutcome?.(event.kind, 'retry', 1);
-      if (reply.kind === 'retry') this.maybeStop(reply);
+      if (reply.kind === 'retry' && reply.reason === 'HTTP_429') this.pause(reply.retryAfterMs ?? 0);
       return;
     }
+  }
+
+  /** After the first wave: every first request failed retryably, so the receiver is down. Stop and pause. */
+  private firstAnswer(reply: WebhookReply): void {
+    this.firstWaveDone++;
+    if (reply.kind === 'retry') this.firstWaveFailed++;
+    if (this.firstWaveDone < this.firstWave) return;
+    if (this.firstWaveFailed === this.firstWave) this.pause(0);
+    this.releaseGate();
+  }
+
+  /** A throttling receiver (429) or one that is down: no new stream starts, the drainer waits. */
+  private pause(atLeastMs: number): void {
+    this.stop = true;
+    this.result.receiverUnavailable = true;
+    this.result.pauseMs = Math.max(this.result.pauseMs, backoffMs(this.backoff, this.downStreak), atLeastMs);
   }
 
   private async post(event: ClaimedEvent): Promise<WebhookReply> {
@@ -196,13 +226,13 @@ class BatchSender {
   private async recordFailure(
     event: ClaimedEvent,
     reply: Exclude<WebhookReply, { kind: 'delivered' }>,
-  ): Promise<string | null> {
+  ): Promise<'pending' | 'dead' | null> {
     const at = this.deps.now();
     const waitMs = Math.max(
       backoffMs(this.backoff, event.attempts),
       reply.kind === 'retry' ? (reply.retryAfterMs ?? 0) : 0,
     );
-    return recordFailedAttempt(this.deps.db, {
+    const status = await recordFailedAttempt(this.deps.db, {
       id: event.id,
       at,
       error: reply.kind === 'retry' ? reply.reason : `HTTP_${reply.status}`,
@@ -210,20 +240,7 @@ class BatchSender {
       final: reply.kind === 'rejected',
       retryAt: new Date(at.getTime() + waitMs),
     });
-  }
-
-  /** A throttling receiver, or a first wave that failed entirely: stop here and pause the drainer. */
-  private maybeStop(reply: Extract<WebhookReply, { kind: 'retry' }>): void {
-    const throttled = reply.reason === 'HTTP_429';
-    const allFailed = this.result.delivered === 0 && this.result.retrying >= this.firstWave;
-    if (!throttled && !allFailed) return;
-    this.stop = true;
-    this.result.receiverUnavailable = true;
-    this.result.pauseMs = Math.max(
-      this.result.pauseMs,
-      backoffMs(this.backoff, this.downStreak),
-      throttled ? (reply.retryAfterMs ?? 0) : 0,
-    );
+    return status === 'dead' ? 'dead' : status === null ? null : 'pending';
   }
 
   private async flushMarks(): Promise<void> {
