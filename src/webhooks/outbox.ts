@@ -198,7 +198,7 @@ export async function readOutboxOverview(db: Db, input: { deadLimit: number }): 
     db('outbox')
       .select('id', 'kind', 'last_error', 'last_http_status', 'last_attempt_at', 'status')
       .whereNotNull('last_error')
-      .orderBy('last_attempt_at', 'desc')
+      .orderByRaw('last_attempt_at desc nulls last')
       .first(),
     db('outbox')
       .select(
@@ -212,7 +212,7 @@ export async function readOutboxOverview(db: Db, input: { deadLimit: number }): 
         'last_attempt_at',
       )
       .where('status', 'dead')
-      .orderBy('last_attempt_at', 'desc')
+      .orderByRaw('last_attempt_at desc nulls last')
       .limit(input.deadLimit),
   ]);
   const byStatus: Record<OutboxStatus, number> = { pending: 0, delivered: 0, dead: 0, skipped: 0 };
