@@ -407,6 +407,8 @@ export interface DeliverWebhookEventsInput {
   /** Runs of this drainer before this one. */
   runsBefore?: number;
   totals?: WebhookDrainerTotals;
+  /** Batches before it continues as new; default 500 (tests shorten it). */
+  batchesPerRun?: number;
 }
 
 /** Answered by progressQuery on deliverWebhookEventsWorkflow. */

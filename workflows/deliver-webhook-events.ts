@@ -62,7 +62,8 @@ export async function deliverWebhookEventsWorkflow(input: DeliverWebhookEventsIn
   let pausedUntil: string | null = null;
   setHandler(progressQuery, (): WebhookDrainerProgress => ({ ...totals, runs, downStreak, pausedUntil }));
 
-  for (let batch = 0; batch < BATCHES_PER_RUN && !workflowInfo().continueAsNewSuggested; batch++) {
+  const batchesPerRun = input.batchesPerRun ?? BATCHES_PER_RUN;
+  for (let batch = 0; batch < batchesPerRun && !workflowInfo().continueAsNewSuggested; batch++) {
     let result;
     try {
       result = await deliverWebhookEvents({ maxWaitMs: IDLE_WAIT_MS, downStreak });
@@ -86,5 +87,10 @@ export async function deliverWebhookEventsWorkflow(input: DeliverWebhookEventsIn
     }
   }
   await pruneWebhookEvents();
-  await continueAsNew<typeof deliverWebhookEventsWorkflow>({ downStreak, runsBefore: runs, totals });
+  await continueAsNew<typeof deliverWebhookEventsWorkflow>({
+    ...input,
+    downStreak,
+    runsBefore: runs,
+    totals,
+  });
 }
