@@ -102,7 +102,7 @@ export async function deliverDueEvents(
     limit: input.batchSize ?? DEFAULT_BATCH_SIZE,
   });
   result.claimed = events.length;
-  await new BatchSender(deps, backoff, input.downStreak, result).send(events);
+  await new BatchSender(deps, backoff, input.downStreak, result, signal).send(events);
   return result;
 }
 
@@ -140,6 +140,8 @@ class BatchSender {
     private readonly backoff: EventBackoff,
     private readonly downStreak: number,
     private readonly result: DeliverEventsResult,
+    /** Aborted when the worker stops: no new stream starts (the requests in flight finish). */
+    private readonly signal?: AbortSignal,
   ) {}
 
   async send(events: ClaimedEvent[]): Promise<void> {
@@ -148,7 +150,7 @@ class BatchSender {
     if (this.firstWave === 0) return;
     let next = 0;
     const worker = async () => {
-      while (!this.stop && next < streams.length && Date.now() - this.started < BATCH_TIME_BUDGET_MS) {
+      while (this.mayStartStream() && next < streams.length) {
         const index = next++;
         await this.sendStream(streams[index], index < this.firstWave);
         await this.gate;
@@ -164,6 +166,10 @@ class BatchSender {
     } finally {
       await this.flushMarks();
     }
+  }
+
+  private mayStartStream(): boolean {
+    return !this.stop && !this.signal?.aborted && Date.now() - this.started < BATCH_TIME_BUDGET_MS;
   }
 
   /** One stream's events in order; a retryable failure leaves the rest of the stream for later. */
