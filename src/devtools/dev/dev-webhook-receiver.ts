@@ -66,14 +66,19 @@ export function createDevReceiver(options: { secret: string; file: string }): ht
         response.writeHead(401, { 'content-type': 'text/plain' }).end('bad signature or stale request\n');
         return;
       }
-      if (!seen.has(delivery)) {
-        seen.add(delivery);
-        fs.appendFileSync(
-          options.file,
-          `${JSON.stringify({ receivedAt: new Date().toISOString(), ...event })}\n`,
-        );
+      try {
+        if (!seen.has(delivery)) {
+          fs.appendFileSync(
+            options.file,
+            `${JSON.stringify({ receivedAt: new Date().toISOString(), ...event })}\n`,
+          );
+          seen.add(delivery);
+        }
+        response.writeHead(204).end();
+      } catch {
+        // The file cannot be written (disk full, folder removed): a 500 and a retry, not a crashed dev stack.
+        response.writeHead(500, { 'content-type': 'text/plain' }).end('could not record the event\n');
       }
-      response.writeHead(204).end();
     });
   });
 }

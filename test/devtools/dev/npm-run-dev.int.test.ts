@@ -157,6 +157,8 @@ async function loginToken(stack: DevStack): Promise<string> {
 }
 
 async function interruptAndWait(stack: DevStack): Promise<number | null> {
+  // Already gone (it failed on its own): keep the test's own failure visible instead of an ESRCH from kill.
+  if (stack.child.exitCode !== null || stack.child.signalCode !== null) return stack.child.exitCode;
   const exited = new Promise<number | null>((resolve) => stack.child.once('exit', (code) => resolve(code)));
   process.kill(-stack.child.pid!, 'SIGINT');
   return exited;
