@@ -1,7 +1,21 @@
+import { listStaleAccountIds, readFleetFreshness } from '../src/accounts/freshness';
 import { markReauthRequired } from '../src/accounts/incidents';
 import { countAccountsByStatus as countByStatus, type AccountCount } from '../src/accounts/store';
+import { setFreshnessGauges } from '../src/metrics/freshness-gauges';
+import { FLEET_STREAM } from '../src/webhooks/events';
+import { appendEvent } from '../src/webhooks/outbox';
+import type { CheckFleetFreshnessInput } from '../workflows/contract';
 import { activityLogger } from './context';
 import type { ActivityDeps } from './deps';
+
+/** Ids carried by a fleet.stale_accounts event: enough to start looking, small enough for any receiver. */
+const STALE_IDS_IN_EVENT = 50;
+
+export interface CheckFleetFreshnessResult {
+  stale: number;
+  /** The fleet.stale_accounts event written now (null: nothing stale, or written by an earlier attempt). */
+  eventId: string | null;
+}
 
 export interface MarkAccountReauthRequiredInput {
   accountId: string;
@@ -47,5 +61,39 @@ export function createAccountActivities(deps: ActivityDeps) {
     return counts;
   }
 
-  return { markAccountReauthRequired, countAccountsByStatus };
+  /**
+   * After a fleet data sync: sets the freshness gauges and, when any active account is stale, appends one
+   * fleet.stale_accounts event for this fleet run (its dedupe key: a retried attempt writes nothing more).
+   */
+  async function checkFleetFreshness(input: CheckFleetFreshnessInput): Promise<CheckFleetFreshnessResult> {
+    const now = deps.now();
+    const { staleAfterHours } = deps.config.freshness;
+    const freshness = await readFleetFreshness(db, { now, staleAfterHours });
+    setFreshnessGauges(deps.metrics, freshness);
+    const byPlatform = Object.fromEntries(
+      Object.entries(freshness).map(([platform, numbers]) => [platform, numbers.stale]),
+    );
+    const stale = Object.values(byPlatform).reduce((sum, count) => sum + count, 0);
+    if (stale === 0) return { stale, eventId: null };
+    const accountIds = await listStaleAccountIds(db, { now, staleAfterHours, limit: STALE_IDS_IN_EVENT });
+    const eventId = await appendEvent(db, FLEET_STREAM, {
+      kind: 'fleet.stale_accounts',
+      dedupeKey: `fleet.stale_accounts:${input.fleetRunId}`,
+      data: {
+        staleAfterHours,
+        count: stale,
+        accountIds,
+        byPlatform,
+        fleetWorkflowId: input.fleetWorkflowId,
+        checkedAt: now.toISOString(),
+      },
+    });
+    activityLogger(deps.logger, {}).warn(
+      { stale, byPlatform, staleAfterHours },
+      'stale accounts after fleet sync',
+    );
+    return { stale, eventId };
+  }
+
+  return { markAccountReauthRequired, countAccountsByStatus, checkFleetFreshness };
 }

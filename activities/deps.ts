@@ -5,6 +5,7 @@ import type { Config } from '../src/config';
 import type { TokenCipher } from '../src/crypto/token-cipher';
 import type { WorkerMetrics } from '../src/metrics/worker-metrics';
 import type { Platform, PlatformClient } from '../src/platforms/types';
+import type { EventBackoff } from '../src/webhooks/delivery';
 
 /**
  * Everything activities may touch, passed in explicitly by the worker's composition root (no module-level
@@ -24,4 +25,8 @@ export interface ActivityDeps {
    * quota binds within seconds; configured limits stay "per minute" and are scaled to it.
    */
   platformWindowMs?: number;
+  /** The data events' retry backoff (default 10 s doubling to 10 min); whole-stack tests shrink it. */
+  webhookBackoff?: EventBackoff;
+  /** Aborted when the worker starts to stop: long waits inside activities (the webhook drainer's) end at once. */
+  stopping?: AbortSignal;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_KINDS, isEventKind, type EventKind } from './webhooks/events';
 
 /**
  * The only reader of process.env. `loadConfig(env)` parses every variable once with the schema below, lists
@@ -23,6 +24,27 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
   .optional()
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** Comma-separated data event kinds; unset or empty: all of them; `none`: no data events. */
+const eventKinds = z
+  .string()
+  .optional()
+  .transform((value, ctx): EventKind[] => {
+    const trimmed = value?.trim() ?? '';
+    if (trimmed === '') return [...EVENT_KINDS];
+    if (trimmed === 'none') return [];
+    const names = trimmed
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
+    const unknown = names.filter((name) => !isEventKind(name));
+    if (unknown.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown event kind ${unknown.join(', ')}: use ${EVENT_KINDS.join(', ')} or none`,
+      });
+    return [...new Set(names.filter(isEventKind))];
+  });
 
 /** "<max>/<window>" with the window in s, m, h or d, e.g. "100/15m". */
 const rateLimitPolicy = z
@@ -115,6 +137,9 @@ const envSchema = z.object({
 
   NOTIFY_WEBHOOK_URL: optionalString.pipe(url.optional()),
   NOTIFY_WEBHOOK_SECRET: optionalString,
+  WEBHOOK_EVENTS: eventKinds,
+  WEBHOOK_CONCURRENCY: positiveInt.max(100).default(10),
+  STALE_AFTER_HOURS: z.coerce.number().positive().default(36),
   SMTP_URL: optionalString,
   MAIL_FROM: z.string().default('socialsync <no-reply@socialsync.local>'),
   MAIL_OUTBOX_FILE: optionalString,
@@ -264,6 +289,10 @@ function toConfig(e: Env) {
       instagramUsageSlowdownPercent: e.INSTAGRAM_USAGE_SLOWDOWN_PERCENT,
     },
     notifications: { webhookUrl: e.NOTIFY_WEBHOOK_URL, webhookSecret: e.NOTIFY_WEBHOOK_SECRET },
+    /** Data events (src/webhooks): sent to notifications.webhookUrl, signed with its secret. */
+    webhooks: { events: e.WEBHOOK_EVENTS, concurrency: e.WEBHOOK_CONCURRENCY },
+    /** An active account whose data is older than this is stale (metrics, admin stats, fleet event). */
+    freshness: { staleAfterHours: e.STALE_AFTER_HOURS },
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

@@ -6,6 +6,7 @@ import { SCHEDULE_IDS } from '../workflows/contract';
 import { startTsProcess, type ManagedProcess } from './devtools/dev/child-process';
 import { loadOrCreateDevSecrets } from './devtools/dev/dev-secrets';
 import { provideDevPlatforms } from './devtools/dev/dev-simulator';
+import { provideDevWebhookReceiver } from './devtools/dev/dev-webhook-receiver';
 import { seedDemoData, type DemoLogins } from './devtools/dev/seed-demo';
 import { formatDevSummary } from './devtools/dev/summary';
 import { providePostgres } from './devtools/dev/provide-postgres';
@@ -96,9 +97,13 @@ async function main(): Promise<void> {
   const platforms = await provideDevPlatforms(env);
   stack.push({ name: 'simulator', stop: platforms.stop });
   say(`Platforms: ${platforms.source}`);
+  const webhooks = await provideDevWebhookReceiver(env, dataDir);
+  stack.push({ name: 'webhook receiver', stop: webhooks.stop });
+  say(`Webhooks: ${webhooks.source}`);
 
   Object.assign(env, {
     ...platforms.env,
+    ...webhooks.env,
     DATABASE_URL: postgres.url,
     ...(redis.url ? { REDIS_URL: redis.url } : { RATE_LIMIT_MEMORY_FALLBACK: 'true' }),
     TEMPORAL_ADDRESS: temporal.address,
@@ -145,6 +150,7 @@ async function main(): Promise<void> {
       uiUrl: temporal.uiUrl,
       temporalAddress: temporal.address,
       platforms: platforms.source,
+      webhookFile: webhooks.file,
       demo,
     }),
   );

@@ -3,6 +3,7 @@ import { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { createTokenCipher } from './crypto/token-cipher';
 import { openOrm } from './db/orm';
+import { startFreshnessGauges } from './metrics/freshness-gauges';
 import { startMetricsServer } from './metrics/metrics-server';
 import { createWorkerMetrics } from './metrics/worker-metrics';
 import { createPlatformClients } from './platforms';
@@ -12,6 +13,7 @@ import { connectWorkerConnection } from './temporal/connection';
 import { findFreePort } from './process/free-port';
 import { installTemporalRuntime } from './temporal/runtime';
 import { ensureSchedules } from './temporal/schedules';
+import { ensureWebhookDrainer } from './temporal/webhook-drainer';
 import { createTemporalWorker } from './temporal/worker';
 
 /** Composition root of the Temporal worker: the only place that opens its connections. */
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
     redis.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
     const connection = await connectWorkerConnection(config.temporal);
     const client = new Client({ connection, namespace: config.temporal.namespace });
+    const stopping = new AbortController();
     const activities = createActivities({
       config,
       logger,
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
       platforms: createPlatformClients(config, { logger }),
       metrics,
       now: () => new Date(),
+      stopping: stopping.signal,
     });
     const worker = await createTemporalWorker({
       connection,
@@ -58,12 +62,22 @@ async function main(): Promise<void> {
     });
     // After the worker exists (its bundle compiled): a schedule never fires into a queue nobody will poll.
     await ensureSchedules(client, config, logger);
+    const drainer = await ensureWebhookDrainer(client, config.temporal.taskQueue);
+    logger.info({ workflowId: drainer.workflowId }, 'webhook drainer running');
+    const freshness = startFreshnessGauges({
+      db: orm.em.getKnex(),
+      metrics,
+      staleAfterHours: config.freshness.staleAfterHours,
+      now: () => new Date(),
+      logger,
+    });
     if (config.notifications.webhookUrl && !config.notifications.webhookSecret) {
       logger.warn(
-        'NOTIFY_WEBHOOK_URL is set without NOTIFY_WEBHOOK_SECRET: notification webhooks are sent unsigned',
+        'NOTIFY_WEBHOOK_URL is set without NOTIFY_WEBHOOK_SECRET: notifications and data events are sent unsigned',
       );
     }
     const closeConnections = async () => {
+      freshness.stop();
       await Promise.allSettled([orm.close(), redis.quit(), connection.close(), metricsServer?.close()]);
       logger.info('worker stopped');
     };
@@ -73,6 +87,7 @@ async function main(): Promise<void> {
     let signalled = false;
     onShutdownSignal(logger, async () => {
       signalled = true;
+      stopping.abort();
       // The SDK's own signal hook may have started the shutdown already (it runs on the same signals).
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;

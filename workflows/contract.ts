@@ -49,6 +49,14 @@ export function makeDeliverNotificationWorkflowId(notificationId: string): strin
   return `deliver-notification-${notificationId}`;
 }
 
+/**
+ * The webhook drainer: one per task queue, started by every worker at start-up (a second start finds it
+ * running), so the number of delivery workflows stays one whatever the number of events.
+ */
+export function makeWebhookDrainerWorkflowId(taskQueue: string): string {
+  return `deliver-webhook-events-${taskQueue}`;
+}
+
 /** Every long-running socialsync workflow answers this query with its own progress type. */
 export const progressQuery = defineQuery<unknown>('progress');
 
@@ -378,4 +386,42 @@ export interface SyncAllAccountsResult extends SyncFleetCounters {
 
 export interface DeliverNotificationInput {
   notificationId: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Data event payloads
+// ---------------------------------------------------------------------------------------------------------
+
+export interface WebhookDrainerTotals {
+  batches: number;
+  delivered: number;
+  retrying: number;
+  dead: number;
+  skipped: number;
+}
+
+/** What the drainer carries across continue-as-new; callers start it with `{}`. */
+export interface DeliverWebhookEventsInput {
+  /** Batches in a row that found the receiver down (its pause grows with it). */
+  downStreak?: number;
+  /** Runs of this drainer before this one. */
+  runsBefore?: number;
+  totals?: WebhookDrainerTotals;
+  /** Batches before it continues as new; default 500 (tests shorten it). */
+  batchesPerRun?: number;
+}
+
+/** Answered by progressQuery on deliverWebhookEventsWorkflow. */
+export interface WebhookDrainerProgress extends WebhookDrainerTotals {
+  runs: number;
+  downStreak: number;
+  /** Paused for an unavailable receiver until then (ISO), else null. */
+  pausedUntil: string | null;
+}
+
+/** After a fleet data sync: the freshness gauges, and the fleet.stale_accounts event when any is stale. */
+export interface CheckFleetFreshnessInput {
+  /** The fleet run's workflow id and first run id: one event per fleet run, whatever the retries. */
+  fleetWorkflowId: string;
+  fleetRunId: string;
 }

@@ -31,6 +31,11 @@ const { getSyncSettings, listAccountsDueForSync } = proxyActivities<
   Pick<Activities, 'getSyncSettings' | 'listAccountsDueForSync'>
 >({ startToCloseTimeout: '1 minute', retry: DATABASE_RETRY });
 
+const { checkFleetFreshness } = proxyActivities<Pick<Activities, 'checkFleetFreshness'>>({
+  startToCloseTimeout: '1 minute',
+  retry: DATABASE_RETRY,
+});
+
 const { syncAccounts } = proxyActivities<Pick<Activities, 'syncAccounts'>>({
   // Its accounts run side by side: as long as one account's sync.
   startToCloseTimeout: '2 minutes',
@@ -101,6 +106,9 @@ export async function syncAllAccountsWorkflow(
       continuation: { ...state, runsBefore: state.runsBefore + 1, pacingStats: pacer.stats() },
     });
   }
+  // Freshness gauges now, and one fleet.stale_accounts event when accounts are still stale after the run.
+  const { workflowId, firstExecutionRunId } = workflowInfo();
+  await checkFleetFreshness({ fleetWorkflowId: workflowId, fleetRunId: firstExecutionRunId });
   return summarize(state);
 }
 

@@ -1,5 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { NotificationKind } from '../db/entities';
+import { appendEvent } from '../webhooks/outbox';
 import { awaitsWebhook, createNotificationOnce, type StoredNotification } from './notifications';
 import {
   lockAccount,
@@ -14,7 +15,8 @@ import {
  * Incidents: an account taken out of service (re-authorisation needed, token expired) and its owner told
  * once. An incident lasts from the moment the account leaves `active` until a successful refresh or a
  * reconnection clears `incident_opened_at`; the notification's dedupe key names the incident, so retries, a
- * concurrent sync and the fleet run all converge on one notification.
+ * concurrent sync and the fleet run all converge on one notification. Opening an incident also appends one
+ * `account.reauth_required` data event (src/webhooks/events.ts) in the same transaction.
  */
 
 export interface OpenIncidentInput {
@@ -39,6 +41,20 @@ export async function openIncident(
       ...input.alsoSet,
       status: input.status,
       ...(continuing ? {} : { last_error_code: input.errorCode, incident_opened_at: openedAt }),
+    });
+  }
+  if (!continuing) {
+    // The caller holds the row lock: the event's place in the account's order is its commit order.
+    await appendEvent(trx, account.id, {
+      kind: 'account.reauth_required',
+      data: {
+        accountId: account.id,
+        ownerId: account.ownerId,
+        platform: account.platform,
+        status: input.status,
+        errorCode: input.errorCode,
+        incidentOpenedAt: openedAt.toISOString(),
+      },
     });
   }
   return createNotificationOnce(trx, {

@@ -107,7 +107,10 @@ function apiRoutes(deps: AppDeps, tokens: TokenService): RouteDefinition[] {
     ...oauthCallbackRoutes(accounts, { returnUrl: config.http.connectReturnUrl }),
     ...notificationRoutes(),
     ...workflowRoutes(workflows),
-    ...adminRoutes(workflows, schedules, deps.scheduleIds ?? Object.values(SCHEDULE_IDS)),
+    ...adminRoutes(workflows, schedules, deps.scheduleIds ?? Object.values(SCHEDULE_IDS), {
+      staleAfterHours: config.freshness.staleAfterHours,
+      webhooks: { configured: Boolean(config.notifications.webhookUrl), events: config.webhooks.events },
+    }),
   ];
 }
 

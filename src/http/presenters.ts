@@ -1,6 +1,7 @@
 import type { AccountSnapshot, Notification, Post, SocialAccount, User } from '../db/entities';
 import type { StartedWorkflow } from '../temporal/workflow-client';
 import { API_BASE_PATH } from './openapi/document';
+import { dayString, type HistoryDay } from './services/account-data';
 
 /** Entity -> JSON shapes of schemas.ts. Accounts never carry a token, encrypted or not. */
 
@@ -53,16 +54,20 @@ export function presentPost(post: Post) {
 
 export function presentSnapshot(snapshot: AccountSnapshot) {
   return {
-    day:
-      typeof snapshot.day === 'string'
-        ? snapshot.day
-        : new Date(snapshot.day as unknown as Date).toISOString().slice(0, 10),
+    day: dayString(snapshot.day),
     followers: snapshot.followers,
     following: snapshot.following,
     mediaCount: snapshot.mediaCount,
     postsSynced: snapshot.postsSynced,
     engagementRate: snapshot.engagementRate,
   };
+}
+
+/** A day with its snapshot (`missing: false`) or without (`missing: true`); `day` repeats `date` for older clients. */
+export function presentHistoryDay(entry: HistoryDay) {
+  return entry.snapshot
+    ? { date: entry.date, missing: false as const, ...presentSnapshot(entry.snapshot) }
+    : { date: entry.date, day: entry.date, missing: true as const };
 }
 
 export function presentNotification(notification: Notification) {

@@ -79,6 +79,16 @@ export const snapshotSchema = z.object({
   engagementRate: z.number(),
 });
 
+const historyDate = z.string().describe('YYYY-MM-DD (UTC)');
+
+/** One day of GET /accounts/:id/history: a snapshot, or a day without one. */
+export const historyDaySchema = z.union([
+  snapshotSchema.extend({ date: historyDate, missing: z.literal(false) }),
+  z
+    .object({ date: historyDate, day: historyDate.describe('same as date'), missing: z.literal(true) })
+    .describe('no data was stored that day (the sync did not run or failed)'),
+]);
+
 export const notificationSchema = z.object({
   id: z.uuid(),
   kind: z.string(),

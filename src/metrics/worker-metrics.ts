@@ -12,6 +12,9 @@ export interface WorkerMetrics {
   refreshDuration: Histogram<'platform' | 'outcome'>;
   platformCalls: Counter<'platform' | 'endpoint' | 'outcome'>;
   accountsByStatus: Gauge<'platform' | 'status'>;
+  accountsStale: Gauge<'platform'>;
+  oldestSyncAge: Gauge<'platform'>;
+  webhookEvents: Counter<'kind' | 'outcome'>;
 }
 
 export function createWorkerMetrics(): WorkerMetrics {
@@ -54,6 +57,24 @@ export function createWorkerMetrics(): WorkerMetrics {
       name: 'socialsync_accounts',
       help: 'Accounts by platform and status, as of the last fleet run',
       labelNames: ['platform', 'status'],
+      registers: [registry],
+    }),
+    accountsStale: new Gauge({
+      name: 'socialsync_accounts_stale',
+      help: 'Active accounts whose data is older than STALE_AFTER_HOURS (never synced: counted from connection), after every fleet sync and every 10 minutes',
+      labelNames: ['platform'],
+      registers: [registry],
+    }),
+    oldestSyncAge: new Gauge({
+      name: 'socialsync_oldest_sync_age_seconds',
+      help: 'Age of the oldest data among active accounts (last sync, or connection when never synced), 0 without active accounts',
+      labelNames: ['platform'],
+      registers: [registry],
+    }),
+    webhookEvents: new Counter({
+      name: 'socialsync_webhook_events_total',
+      help: 'Data event outcomes by kind: delivered, retry (a failed attempt that will be retried), dead, skipped (not sent: no URL or a kind WEBHOOK_EVENTS leaves out)',
+      labelNames: ['kind', 'outcome'],
       registers: [registry],
     }),
   };

@@ -1,9 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Outbound notification webhooks. The receiver verifies `X-Socialsync-Signature: sha256=<hex>`, an
- * HMAC-SHA256 of the exact body bytes with NOTIFY_WEBHOOK_SECRET (the GitHub webhook convention), and can
- * drop duplicates by `X-Socialsync-Delivery` (the notification id: a retried delivery repeats it).
+ * Outbound webhooks, notifications and data events alike. The receiver verifies
+ * `X-Socialsync-Signature: sha256=<hex>`, an HMAC-SHA256 of the exact body bytes with NOTIFY_WEBHOOK_SECRET
+ * (the GitHub webhook convention), and can drop duplicates by `X-Socialsync-Delivery` (the notification or
+ * event id: a retried delivery repeats it).
  */
 export const SIGNATURE_HEADER = 'x-socialsync-signature';
 export const DELIVERY_HEADER = 'x-socialsync-delivery';

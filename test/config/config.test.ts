@@ -109,6 +109,25 @@ describe('loadConfig', () => {
     ).toBe(true);
   });
 
+  it('selects data event kinds: all by default, a list, or none; an unknown kind is named', () => {
+    expect(loadConfig(TEST_ENV).webhooks).toEqual({
+      events: ['account.synced', 'account.reauth_required', 'account.disconnected', 'fleet.stale_accounts'],
+      concurrency: 10,
+    });
+    expect(loadConfig(TEST_ENV).freshness).toEqual({ staleAfterHours: 36 });
+    const listed = loadConfig({ ...TEST_ENV, WEBHOOK_EVENTS: ' account.synced , fleet.stale_accounts' });
+    expect(listed.webhooks.events).toEqual(['account.synced', 'fleet.stale_accounts']);
+    expect(loadConfig({ ...TEST_ENV, WEBHOOK_EVENTS: 'none' }).webhooks.events).toEqual([]);
+    expect(problemsOf({ ...TEST_ENV, WEBHOOK_EVENTS: 'account.synced,account.deleted' })).toEqual([
+      expect.stringMatching(/^WEBHOOK_EVENTS: unknown event kind account\.deleted/),
+    ]);
+    expect(
+      problemsOf({ ...TEST_ENV, WEBHOOK_CONCURRENCY: '0', STALE_AFTER_HOURS: '-1' }).map(
+        (p) => p.split(':')[0],
+      ),
+    ).toEqual(['WEBHOOK_CONCURRENCY', 'STALE_AFTER_HOURS']);
+  });
+
   it('parses rate-limit policies', () => {
     expect(loadConfig({ ...TEST_ENV, RATE_LIMIT_SOCIAL: '20/1h' }).rateLimits.social).toEqual({
       max: 20,

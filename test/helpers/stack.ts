@@ -24,7 +24,7 @@ import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver';
  * The worker's real activities without Temporal, the one stack integration tests build on: an in-process
  * simulator (no seeded accounts), configuration pointed at it, the run's Redis, the test file's database,
  * the platform clients and every activity of activities/index.ts. Options add what an area needs: a local
- * webhook receiver (token refresh notifications), a TikTok quota counted in short windows (data sync).
+ * webhook receiver (notifications and data events), a TikTok quota counted in short windows (data sync).
  * A test that needs workflows adds a worker (startDevServerWorker in ./temporal).
  */
 export interface WorkerStack {
@@ -61,6 +61,10 @@ export interface WorkerStackOptions {
   tiktokQuota?: { perWindow: number; windowMs: number };
   /** Activities over the same dependencies that replace the defaults of the same name. */
   activities?: (deps: ActivityDeps) => Partial<Activities>;
+  /** The data events' retry backoff (production: 10 s doubling to 10 min), shrunk so tests see retries. */
+  webhookBackoff?: ActivityDeps['webhookBackoff'];
+  /** The activities' clock (default: the real one). */
+  now?: () => Date;
 }
 
 export async function startWorkerStack(options: WorkerStackOptions): Promise<WorkerStack> {
@@ -101,8 +105,9 @@ export async function startWorkerStack(options: WorkerStackOptions): Promise<Wor
     cipher: createTokenCipher(config.encryption),
     platforms: createPlatformClients(config),
     metrics: createWorkerMetrics(),
-    now: () => new Date(),
+    now: options.now ?? (() => new Date()),
     platformWindowMs: quota?.windowMs,
+    webhookBackoff: options.webhookBackoff,
   };
   return {
     config,

@@ -177,6 +177,11 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
         });
       }
       const today = new Date();
+      // Connected before its first snapshot, 40 days ago.
+      await h.db.orm.em
+        .getKnex()('social_accounts')
+        .where({ id: account.id })
+        .update({ created_at: new Date(today.getTime() - 41 * 86_400_000) });
       for (let daysAgo = 40; daysAgo >= 0; daysAgo -= 10) {
         const day = new Date(today.getTime() - daysAgo * 86_400_000).toISOString().slice(0, 10);
         fork.create(AccountSnapshot, {
@@ -243,11 +248,50 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
       }
     });
 
-    it('gives the daily history of the last N days, oldest first', async () => {
+    it('gives one entry per day of the last N days, oldest first: the stored snapshots and the days without', async () => {
       const res = await h.request.get(`/api/v1/accounts/${account.id}/history?days=25`).set(bob.auth);
       expect(res.status).toBe(200);
-      expect(res.body.snapshots.map((s: { followers: number }) => s.followers)).toEqual([980, 990, 1000]);
-      expect(res.body.snapshots[0].day).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      const today = new Date().toISOString().slice(0, 10);
+      expect(res.body.to).toBe(today);
+      expect(res.body.snapshots).toHaveLength(25);
+      expect(res.body.snapshots.at(-1).date).toBe(today);
+      const stored = res.body.snapshots.filter((s: { missing: boolean }) => !s.missing);
+      expect(stored.map((s: { followers: number }) => s.followers)).toEqual([980, 990, 1000]);
+      expect(stored[0].day).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(stored[0].date).toBe(stored[0].day);
+      expect(res.body.snapshots.filter((s: { missing: boolean }) => s.missing)).toHaveLength(22);
+    });
+
+    it('lists a skipped day as missing, and nothing before the connection day', async () => {
+      const res = await connectSimAccount(h, bob, 'tiktok', simAccountId(h, 'tiktok', 4));
+      const id = res.body.account.id as string;
+      const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+      const knex = h.db.orm.em.getKnex();
+      // Connected four days ago; synced that day, the next, then not two days ago (the nightly run missed it).
+      await knex('social_accounts')
+        .where({ id })
+        .update({ created_at: new Date(Date.now() - 4 * 86_400_000) });
+      await knex('account_snapshots').insert(
+        [4, 3, 1, 0].map((daysAgo) => ({ account_id: id, day: day(daysAgo), followers: 500 + daysAgo })),
+      );
+      const history = await h.request.get(`/api/v1/accounts/${id}/history?days=30`).set(bob.auth);
+      expect(history.status).toBe(200);
+      expect(history.body.from).toBe(day(4));
+      expect(history.body.snapshots).toEqual([
+        expect.objectContaining({ date: day(4), missing: false, followers: 504 }),
+        expect.objectContaining({ date: day(3), missing: false, followers: 503 }),
+        { date: day(2), day: day(2), missing: true },
+        expect.objectContaining({ date: day(1), missing: false, followers: 501 }),
+        expect.objectContaining({ date: day(0), missing: false, followers: 500 }),
+      ]);
+      // days=2: yesterday and today only.
+      const short = await h.request.get(`/api/v1/accounts/${id}/history?days=2`).set(bob.auth);
+      expect(short.body.snapshots.map((s: { date: string }) => s.date)).toEqual([day(1), day(0)]);
+      for (const days of ['0', '367', 'x']) {
+        const bad = await h.request.get(`/api/v1/accounts/${id}/history?days=${days}`).set(bob.auth);
+        expect(bad.status).toBe(400);
+        expect(bad.body.details).toEqual([expect.objectContaining({ field: 'query.days' })]);
+      }
     });
 
     it.each([
@@ -276,6 +320,17 @@ describe('accounts and notifications routes (real PostgreSQL, Redis, Temporal, s
       expect(await em().count(Post, { account: account.id })).toBe(25);
       const posts = await h.request.get(`/api/v1/accounts/${account.id}/posts`).set(bob.auth);
       expect(posts.body.posts).toHaveLength(20);
+      // One account.disconnected event, written with the change; a second disconnect changes nothing.
+      const events = () =>
+        h.db.orm.em.getKnex()('outbox').where({ stream_key: account.id, kind: 'account.disconnected' });
+      expect(await events()).toEqual([
+        expect.objectContaining({
+          status: 'pending',
+          payload: expect.objectContaining({ accountId: account.id, ownerId: bob.id, platform: 'instagram' }),
+        }),
+      ]);
+      expect((await h.request.delete(`/api/v1/accounts/${account.id}`).set(bob.auth)).status).toBe(200);
+      expect(await events()).toHaveLength(1);
     });
   });
 

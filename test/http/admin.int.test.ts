@@ -4,6 +4,7 @@ import { SocialAccount, TokenRefreshAttempt, type RefreshOutcome } from '../../s
 import { ensureSchedules } from '../../src/temporal/schedules';
 import { SCHEDULE_IDS } from '../../workflows/contract';
 import { createAdmin, signUpVerified, startApiHarness, type ApiHarness, type TestUser } from '../helpers/api';
+import { appendEvent } from '../../src/webhooks/outbox';
 import { insertAccount, insertUser } from '../helpers/accounts';
 
 jest.setTimeout(120_000);
@@ -65,6 +66,8 @@ describe('admin routes (real PostgreSQL, Temporal dev server schedules and visib
     ['GET', '/admin/schedules'],
     ['POST', `/admin/schedules/x/pause`],
     ['GET', '/admin/stats'],
+    ['GET', '/admin/webhooks'],
+    ['POST', `/admin/webhooks/${randomUUID()}/retry`],
   ])(
     '%s %s: 401 without credentials, 403 for a non-admin, 401 for a wrong cron secret',
     async (method, path) => {
@@ -305,6 +308,132 @@ describe('admin routes (real PostgreSQL, Temporal dev server schedules and visib
     );
     expect(run).toMatchObject({ status: 'TERMINATED', closedAt: expect.any(String) });
     expect(run.durationMs).toBe(new Date(run.closedAt).getTime() - new Date(run.startedAt).getTime());
+  });
+
+  it('adds data freshness per platform to the stats: aged accounts move the numbers', async () => {
+    const owner = await insertUser(h.db.orm);
+    const knex = h.db.orm.em.getKnex();
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
+    const add = async (platform: 'instagram' | 'tiktok', lastSyncedAt: Date | null) =>
+      (
+        await insertAccount(h.db.orm, h.cipher, {
+          owner,
+          platform,
+          accessToken: 'tok',
+          accessExpiresAt: new Date(Date.now() + 86_400_000),
+          lastSyncedAt,
+        })
+      ).id;
+    // Besides the accounts of the test above (active ones connected just now, never synced: fresh).
+    await add('instagram', hoursAgo(10));
+    const igOld = await add('instagram', hoursAgo(30));
+    await add('tiktok', hoursAgo(2));
+    const ttNew = await add('tiktok', null);
+    const freshness = async () => (await h.request.get('/api/v1/admin/stats').set(admin.auth)).body.freshness;
+    const age = (hours: number) => expect.closeTo(hours * 3600, -2); // within 50 s
+
+    const before = await freshness();
+    expect(before.staleAfterHours).toBe(36);
+    expect(before.byPlatform.instagram).toEqual({
+      active: 4,
+      syncedWithin24h: 1,
+      stale: 0,
+      oldestSyncAgeSeconds: age(30),
+    });
+    expect(before.byPlatform.tiktok).toEqual({
+      active: 3,
+      syncedWithin24h: 1,
+      stale: 0,
+      oldestSyncAgeSeconds: age(2),
+    });
+
+    // The Instagram account's last sync 40 hours ago; the TikTok one connected 50 hours ago, never synced.
+    await knex('social_accounts')
+      .where({ id: igOld })
+      .update({ last_synced_at: hoursAgo(40) });
+    await knex('social_accounts')
+      .where({ id: ttNew })
+      .update({ created_at: hoursAgo(50) });
+    const after = await freshness();
+    expect(after.byPlatform.instagram).toMatchObject({ stale: 1, oldestSyncAgeSeconds: age(40) });
+    expect(after.byPlatform.tiktok).toMatchObject({
+      stale: 1,
+      syncedWithin24h: 1,
+      oldestSyncAgeSeconds: age(50),
+    });
+
+    // Taken out of service: no longer counted.
+    await knex('social_accounts').where({ id: ttNew }).update({ status: 'reauth_required' });
+    expect((await freshness()).byPlatform.tiktok).toMatchObject({ active: 2, stale: 0 });
+  });
+
+  it('shows data event deliveries and retries a dead one; both routes are in the OpenAPI document', async () => {
+    const knex = h.db.orm.em.getKnex();
+    const event = (accountId: string) => ({
+      kind: 'account.disconnected' as const,
+      data: { accountId, ownerId: 'o', platform: 'tiktok', disconnectedAt: new Date().toISOString() },
+    });
+    const [a, b] = [randomUUID(), randomUUID()];
+    const pending = (await appendEvent(knex, a, event(a)))!;
+    const delivered = (await appendEvent(knex, a, event(a)))!;
+    const dead = (await appendEvent(knex, b, event(b)))!;
+    await knex('outbox')
+      .where({ id: pending })
+      .update({
+        created_at: new Date(Date.now() - 600_000),
+        attempts: 2,
+        last_error: 'HTTP_503',
+        last_attempt_at: new Date(Date.now() - 300_000),
+      });
+    await knex('outbox').where({ id: delivered }).update({ status: 'delivered', delivered_at: new Date() });
+    const failedAt = new Date();
+    await knex('outbox').where({ id: dead }).update({
+      status: 'dead',
+      attempts: 1,
+      last_error: 'HTTP_410',
+      last_http_status: 410,
+      last_attempt_at: failedAt,
+    });
+
+    const res = await h.request.get('/api/v1/admin/webhooks').set(admin.auth);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      configured: false,
+      events: ['account.synced', 'account.reauth_required', 'account.disconnected', 'fleet.stale_accounts'],
+      counts: { pending: 1, delivered: 1, dead: 1, skipped: 0 },
+      oldestPendingAgeSeconds: expect.closeTo(600, -2),
+      lastError: {
+        eventId: dead,
+        error: 'HTTP_410',
+        httpStatus: 410,
+        status: 'dead',
+        at: failedAt.toISOString(),
+      },
+      dead: [{ id: dead, kind: 'account.disconnected', accountId: b, attempts: 1, lastError: 'HTTP_410' }],
+    });
+
+    const retried = await h.request.post(`/api/v1/admin/webhooks/${dead}/retry`).set(cron());
+    expect(retried.status).toBe(200);
+    expect(retried.body).toEqual({ id: dead, status: 'pending' });
+    expect(await knex('outbox').where({ id: dead }).first()).toMatchObject({ status: 'pending' });
+    const again = await h.request.post(`/api/v1/admin/webhooks/${dead}/retry`).set(admin.auth);
+    expect(again.status).toBe(409);
+    expect(again.body.error).toBe('CONFLICT');
+    const unknown = await h.request.post(`/api/v1/admin/webhooks/${randomUUID()}/retry`).set(admin.auth);
+    expect(unknown.status).toBe(404);
+    const malformed = await h.request.post('/api/v1/admin/webhooks/not-an-id/retry').set(admin.auth);
+    expect(malformed.status).toBe(400);
+    const badLimit = await h.request.get('/api/v1/admin/webhooks?limit=0').set(admin.auth);
+    expect(badLimit.status).toBe(400);
+
+    const doc = (await h.request.get('/api/v1/openapi.json')).body;
+    const list = doc.paths['/api/v1/admin/webhooks'].get;
+    expect(Object.keys(list.responses['200'].content['application/json'].schema.properties)).toEqual(
+      expect.arrayContaining(['counts', 'oldestPendingAgeSeconds', 'lastError', 'dead']),
+    );
+    expect(doc.paths['/api/v1/admin/webhooks/{id}/retry'].post.responses).toHaveProperty('409');
+    const stats = doc.paths['/api/v1/admin/stats'].get.responses['200'].content['application/json'].schema;
+    expect(stats.properties).toHaveProperty('freshness');
   });
 
   async function startInput(workflowId: string): Promise<unknown> {

@@ -28,6 +28,8 @@ const EXPECTED_OPERATIONS = [
   'POST /api/v1/admin/schedules/{id}/pause',
   'POST /api/v1/admin/schedules/{id}/unpause',
   'GET /api/v1/admin/stats',
+  'GET /api/v1/admin/webhooks',
+  'POST /api/v1/admin/webhooks/{id}/retry',
 ];
 
 describe('documentation, metrics, request ids and 500s', () => {

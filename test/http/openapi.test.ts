@@ -75,7 +75,7 @@ describe('examples of the main routes', () => {
     ...accountRoutes(none),
     ...notificationRoutes(),
     ...workflowRoutes(none),
-    ...adminRoutes(none, none, []),
+    ...adminRoutes(none, none, [], none),
   ];
   const byId = (operationId: string) => routes.find((route) => route.operationId === operationId)!;
 

@@ -5,7 +5,7 @@ import type { DueAccount } from '../../src/accounts/store';
 import type { SyncAttemptInput, SyncAttemptResult } from '../../src/sync/account-syncer';
 import type { SyncSettings } from '../../src/sync/pacing';
 import type { RefreshTokenResult } from '../../src/tokens/refresh';
-import type { RefreshAccountTokenInput } from '../../workflows/contract';
+import type { CheckFleetFreshnessInput, RefreshAccountTokenInput } from '../../workflows/contract';
 
 /** The activities the sync workflows call, as fakes: workflow tests on the time-skipping server (docs/architecture.md: real parts at the edges, fakes in the middle). */
 export type SyncWorkflowActivities = Pick<
@@ -18,6 +18,7 @@ export type SyncWorkflowActivities = Pick<
   | 'recordRefreshFailure'
   | 'markAccountReauthRequired'
   | 'deliverNotificationWebhook'
+  | 'checkFleetFreshness'
 >;
 
 export interface SyncCall {
@@ -48,6 +49,8 @@ export interface FakeSyncWorld {
   pages: Array<{ after: string | null; returned: number }>;
   refreshCalls: RefreshAccountTokenInput[];
   reauthMarks: Array<{ accountId: string; errorCode: string }>;
+  /** The fleet's freshness check after its last run. */
+  freshnessChecks: CheckFleetFreshnessInput[];
 }
 
 export const DEFAULT_FAKE_SETTINGS: SyncSettings = {
@@ -87,6 +90,7 @@ export function createFakeSyncWorld(options: FakeSyncWorldOptions = {}): FakeSyn
     pages: [],
     refreshCalls: [],
     reauthMarks: [],
+    freshnessChecks: [],
   };
   const syncOne = async (input: SyncAttemptInput, via: SyncCall['via']): Promise<SyncAttemptResult> => {
     const { info } = Context.current();
@@ -150,6 +154,10 @@ export function createFakeSyncWorld(options: FakeSyncWorldOptions = {}): FakeSyn
     },
     async deliverNotificationWebhook() {
       return { status: 'not_configured' };
+    },
+    async checkFleetFreshness(input) {
+      world.freshnessChecks.push(input);
+      return { stale: 0, eventId: null };
     },
   };
   return { ...world, activities } as FakeSyncWorld;

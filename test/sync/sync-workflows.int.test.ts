@@ -337,6 +337,8 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     expect(last.eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
     // The last run's progress counts the accounts of all runs.
     expect(lastRunProgress).toMatchObject({ found: 25, done: 25, runs: 3, inFlight: 0, allFound: true });
+    // Freshness is checked once, by the last run, naming the fleet run by its first run id.
+    expect(world.freshnessChecks).toEqual([{ fleetWorkflowId: workflowId, fleetRunId: firstRunId }]);
   });
 
   it('starting a sync that is already running returns the running one', async () => {

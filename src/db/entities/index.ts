@@ -1,5 +1,6 @@
 import { AccountSnapshot } from './AccountSnapshot';
 import { Notification } from './Notification';
+import { OutboxEvent } from './OutboxEvent';
 import { Post } from './Post';
 import { SocialAccount } from './SocialAccount';
 import { TokenRefreshAttempt } from './TokenRefreshAttempt';
@@ -8,6 +9,7 @@ import { User } from './User';
 
 export * from './AccountSnapshot';
 export * from './Notification';
+export * from './OutboxEvent';
 export * from './Post';
 export * from './SocialAccount';
 export * from './TokenRefreshAttempt';
@@ -22,4 +24,5 @@ export const ENTITIES = [
   Notification,
   TokenRefreshAttempt,
   UsedOAuthState,
+  OutboxEvent,
 ];

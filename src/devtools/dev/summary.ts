@@ -6,6 +6,8 @@ export interface DevSummaryInput {
   temporalAddress: string;
   uiUrl: string | null;
   platforms: string;
+  /** Where the local webhook receiver writes what it gets; null when NOTIFY_WEBHOOK_URL is set. */
+  webhookFile: string | null;
   demo: DemoLogins | null;
 }
 
@@ -15,6 +17,7 @@ export function formatDevSummary({
   temporalAddress,
   uiUrl,
   platforms,
+  webhookFile,
   demo,
 }: DevSummaryInput): string {
   const lines = [
@@ -26,6 +29,7 @@ export function formatDevSummary({
     `  Temporal     ${temporalAddress}${uiUrl ? `   Web UI: ${uiUrl}` : ''}`,
     `  Platforms    ${platforms}`,
   ];
+  if (webhookFile) lines.push(`  Webhooks     events and notifications received: tail -f ${webhookFile}`);
   if (demo) {
     const instagram = demo.accounts.find((account) => account.platform === 'instagram')!;
     lines.push(

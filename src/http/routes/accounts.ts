@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { SocialAccount } from '../../db/entities';
 import type { AppContext } from '../context';
 import { defineRoute, type RouteDefinition } from '../openapi/route';
-import { presentAccount, presentPost, presentSnapshot } from '../presenters';
-import { accountSchema, idParams, platformParams, postSchema, snapshotSchema } from '../schemas';
+import { presentAccount, presentHistoryDay, presentPost } from '../presenters';
+import { accountSchema, historyDaySchema, idParams, platformParams, postSchema } from '../schemas';
 import type { AccountsService } from '../services/accounts-service';
 import { listHistory, listPosts } from '../services/account-data';
 import { connectBody, historyQuery, postsQuery } from './accounts.schemas';
@@ -129,20 +129,27 @@ export function accountRoutes(accounts: AccountsService): RouteDefinition[] {
       path: '/accounts/:id/history',
       operationId: 'getAccountHistory',
       tag: 'accounts',
-      summary: 'Daily snapshots (followers, engagement, ...), oldest first',
-      description: OWN_ONLY,
+      summary: 'One entry per UTC day (followers, engagement, ...), oldest first; days without data say so',
+      description:
+        `${OWN_ONLY} The \`days\` days ending today (UTC), from the account's connection day on: each entry is ` +
+        "that day's snapshot (`missing: false`) or `{ date, day, missing: true }` when nothing was stored.",
       auth: 'user',
       params: idParams,
       query: historyQuery,
       success: {
         status: 200,
-        description: 'Snapshots',
-        schema: z.object({ snapshots: z.array(snapshotSchema) }),
+        description: 'Days',
+        schema: z.object({
+          from: z.string().describe('first day listed (YYYY-MM-DD)'),
+          to: z.string().describe('today (YYYY-MM-DD, UTC)'),
+          snapshots: z.array(historyDaySchema).describe('one entry per day from `from` to `to`'),
+        }),
       },
       errors: ['UNAUTHENTICATED', 'VALIDATION_FAILED', 'NOT_FOUND'],
       handler: async (ctx, { params, query }) => {
         const account = await accounts.findOwn(ctx.state.em, user(ctx), params.id);
-        return { snapshots: (await listHistory(ctx.state.em, account, query.days)).map(presentSnapshot) };
+        const history = await listHistory(ctx.state.em, account, query.days);
+        return { from: history.from, to: history.to, snapshots: history.days.map(presentHistoryDay) };
       },
     }),
     defineRoute({

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { platformSchema } from '../schemas';
+import { OUTBOX_STATUSES } from '../../db/entities';
+import { EVENT_KINDS } from '../../webhooks/events';
+import { limitQuery, platformSchema } from '../schemas';
 
 /** Options of an on-demand fleet sync; omitted fields take the configured defaults (SYNC_*). */
 export const syncDataBody = z
@@ -78,6 +80,16 @@ const runSummary = z.object({
   durationMs: z.number().nullable(),
 });
 
+const platformFreshness = z.object({
+  active: z.number().int(),
+  syncedWithin24h: z.number().int().describe('active accounts synced within the last 24 hours'),
+  stale: z.number().int().describe('active accounts whose data is older than staleAfterHours'),
+  oldestSyncAgeSeconds: z
+    .number()
+    .int()
+    .describe('age of the oldest data among active accounts (never synced: since connection); 0 without any'),
+});
+
 export const statsSchema = z.object({
   accounts: z.object({
     total: z.number().int(),
@@ -95,4 +107,55 @@ export const statsSchema = z.object({
       .describe('refreshed / (refreshed + reauth_required + expired + failed); null without attempts'),
   }),
   fleetRuns: z.object({ sync: z.array(runSummary), refresh: z.array(runSummary) }),
+  freshness: z.object({
+    staleAfterHours: z.number().describe('STALE_AFTER_HOURS'),
+    byPlatform: z.record(z.string(), platformFreshness),
+  }),
 });
+
+export const webhooksQuery = z.object({
+  limit: limitQuery(20, 100).describe('dead events listed, 1 to 100'),
+});
+
+const isoDate = z.iso.datetime({ offset: true });
+const outboxStatus = z.enum(OUTBOX_STATUSES);
+
+export const webhooksSchema = z.object({
+  configured: z.boolean().describe('NOTIFY_WEBHOOK_URL is set (without it every event is skipped)'),
+  events: z.array(z.enum(EVENT_KINDS)).describe('the kinds sent (WEBHOOK_EVENTS)'),
+  counts: z
+    .record(outboxStatus, z.number().int())
+    .describe('events in the outbox by status (delivered and skipped ones are kept 7 days)'),
+  oldestPendingAgeSeconds: z
+    .number()
+    .int()
+    .nullable()
+    .describe('age of the oldest event not yet delivered; null when none waits'),
+  lastError: z
+    .object({
+      eventId: z.uuid(),
+      kind: z.string(),
+      error: z.string().describe('HTTP_<status>, NETWORK or TIMEOUT'),
+      httpStatus: z.number().int().nullable(),
+      at: isoDate,
+      status: outboxStatus.describe('what the event is now'),
+    })
+    .nullable()
+    .describe('the most recent failed attempt'),
+  dead: z
+    .array(
+      z.object({
+        id: z.uuid(),
+        kind: z.string(),
+        accountId: z.uuid().nullable(),
+        attempts: z.number().int(),
+        lastError: z.string().nullable(),
+        lastHttpStatus: z.number().int().nullable(),
+        createdAt: isoDate,
+        lastAttemptAt: isoDate.nullable(),
+      }),
+    )
+    .describe('dead events, most recent failure first'),
+});
+
+export const webhookRetrySchema = z.object({ id: z.uuid(), status: z.literal('pending') });

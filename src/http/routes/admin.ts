@@ -4,8 +4,14 @@ import { ScheduleMissingError, type ScheduleAdmin } from '../../temporal/schedul
 import type { WorkflowClient } from '../../temporal/workflow-client';
 import type { AppContext } from '../context';
 import { defineRoute, type RouteDefinition } from '../openapi/route';
-import { workflowStartedSchema } from '../schemas';
-import { accountsByStatusAndPlatform, lastFleetRuns, refreshSuccessRate } from '../services/stats-service';
+import { idParams, workflowStartedSchema } from '../schemas';
+import {
+  accountsByStatusAndPlatform,
+  fleetFreshness,
+  lastFleetRuns,
+  refreshSuccessRate,
+} from '../services/stats-service';
+import { retryDeadWebhook, webhookDeliveries, type WebhookSettings } from '../services/webhooks-service';
 import { presentStarted } from '../presenters';
 import {
   refreshTokensBody,
@@ -14,15 +20,25 @@ import {
   scheduleSchema,
   statsSchema,
   syncDataBody,
+  webhookRetrySchema,
+  webhooksQuery,
+  webhooksSchema,
 } from './admin.schemas';
 
 const ADMIN_ERRORS = ['UNAUTHENTICATED', 'FORBIDDEN'] as const;
+
+/** What the stats and webhook routes show of the configuration. */
+export interface AdminSettings {
+  staleAfterHours: number;
+  webhooks: WebhookSettings;
+}
 
 /** `scheduleIds`: the schedules admins may see and change (SCHEDULE_IDS in production; unique ids in tests). */
 export function adminRoutes(
   workflows: WorkflowClient,
   schedules: ScheduleAdmin,
   scheduleIds: readonly string[],
+  settings: AdminSettings,
 ): RouteDefinition[] {
   return [
     defineRoute({
@@ -79,17 +95,51 @@ export function adminRoutes(
       path: '/admin/stats',
       operationId: 'adminStats',
       tag: 'admin',
-      summary: 'Accounts by status and platform, 7-day refresh success rate, last fleet runs with durations',
+      summary:
+        'Accounts by status and platform, 7-day refresh success rate, last fleet runs with durations, data freshness',
       auth: 'admin',
       success: { status: 200, description: 'Stats', schema: statsSchema },
       errors: [...ADMIN_ERRORS],
       handler: async (ctx) => {
-        const [accounts, tokenRefresh, fleetRuns] = await Promise.all([
+        const [accounts, tokenRefresh, fleetRuns, freshness] = await Promise.all([
           accountsByStatusAndPlatform(ctx.state.em),
           refreshSuccessRate(ctx.state.em),
           lastFleetRuns(workflows),
+          fleetFreshness(ctx.state.em, settings.staleAfterHours),
         ]);
-        return { accounts, tokenRefresh, fleetRuns };
+        return { accounts, tokenRefresh, fleetRuns, freshness };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/admin/webhooks',
+      operationId: 'adminWebhooks',
+      tag: 'admin',
+      summary: 'Data event deliveries: counts by status, oldest pending age, last error, dead events',
+      description: 'The event catalogue, retries and signatures are in docs/webhooks.md.',
+      auth: 'admin',
+      query: webhooksQuery,
+      success: { status: 200, description: 'Deliveries', schema: webhooksSchema },
+      errors: [...ADMIN_ERRORS, 'VALIDATION_FAILED'],
+      handler: async (ctx, { query }) =>
+        webhookDeliveries(ctx.state.em, settings.webhooks, { deadLimit: query.limit }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/admin/webhooks/:id/retry',
+      operationId: 'adminRetryWebhook',
+      tag: 'admin',
+      summary: 'Send a dead event again: pending now, with a fresh day of retries',
+      description:
+        'Only dead events; the event keeps its id and sequence (its account may have had later events delivered meanwhile).',
+      auth: 'admin',
+      params: idParams,
+      success: { status: 200, description: 'Pending again', schema: webhookRetrySchema },
+      errors: [...ADMIN_ERRORS, 'VALIDATION_FAILED', 'NOT_FOUND', 'CONFLICT'],
+      handler: async (ctx, { params }) => {
+        const retried = await retryDeadWebhook(ctx.state.em, params.id);
+        ctx.state.log.info({ eventId: params.id }, 'dead webhook event retried');
+        return retried;
       },
     }),
   ];

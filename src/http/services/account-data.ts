@@ -44,8 +44,44 @@ export async function listPosts(
   return { posts: page, nextCursor };
 }
 
-/** Daily snapshots of the last `days` days, oldest first (one row per account per day). */
-export async function listHistory(em: EntityManager, account: SocialAccount, days: number, now = new Date()) {
-  const since = new Date(now.getTime() - days * 86_400_000).toISOString().slice(0, 10);
-  return em.find(AccountSnapshot, { account, day: { $gte: since } }, { orderBy: { day: 'asc' } });
+const DAY_MS = 86_400_000;
+
+/** One UTC day of an account's history: its snapshot, or nothing stored for that day. */
+export type HistoryDay = { date: string; snapshot: AccountSnapshot } | { date: string; snapshot: null };
+
+/**
+ * One entry per UTC day, oldest first: the `days` days ending today, from the account's connection day on
+ * (a reconnection keeps the account's row and so its first connection day). A day without a snapshot (the nightly run missed it: an
+ * outage, a paused schedule, a failing account) is an entry without one, so a chart shows the gap instead of
+ * drawing a line through it.
+ */
+export async function listHistory(
+  em: EntityManager,
+  account: SocialAccount,
+  days: number,
+  now = new Date(),
+): Promise<{ from: string; to: string; days: HistoryDay[] }> {
+  const to = utcDay(now);
+  const rangeStart = utcDay(new Date(now.getTime() - (days - 1) * DAY_MS));
+  const snapshots = await em.find(
+    AccountSnapshot,
+    { account, day: { $gte: rangeStart, $lte: to } },
+    { orderBy: { day: 'asc' } },
+  );
+  const byDay = new Map(snapshots.map((snapshot) => [dayString(snapshot.day), snapshot]));
+  const connected = utcDay(account.createdAt);
+  const from = connected > rangeStart ? connected : rangeStart;
+  const entries: HistoryDay[] = [];
+  for (let day = from; day <= to; day = utcDay(new Date(Date.parse(day) + DAY_MS)))
+    entries.push({ date: day, snapshot: byDay.get(day) ?? null });
+  return { from, to, days: entries };
+}
+
+function utcDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+/** A `date` column comes back as YYYY-MM-DD, or as a Date at UTC midnight from some code paths. */
+export function dayString(day: string | Date): string {
+  return typeof day === 'string' ? day.slice(0, 10) : utcDay(day);
 }

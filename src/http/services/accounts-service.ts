@@ -1,5 +1,5 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { claimOAuthState } from '../../auth/oauth-state-uses';
 import type { OAuthStateClaims, TokenService } from '../../auth/tokens';
 import type { TokenCipher } from '../../crypto/token-cipher';
@@ -7,6 +7,7 @@ import { SocialAccount, User } from '../../db/entities';
 import type { Platform } from '../../platforms/types';
 import { AppError } from '../../errors';
 import { isPlatformError, type PlatformClient, type PlatformError, type TokenSet } from '../../platforms';
+import { appendEvent } from '../../webhooks/outbox';
 import type { AuthenticatedUser } from '../context';
 
 export interface AccountsServiceDeps {
@@ -101,18 +102,41 @@ export function createAccountsService(deps: AccountsServiceDeps) {
     return account;
   }
 
-  /** Tokens are erased and the status becomes `disconnected`; posts and history are kept. */
+  /**
+   * Tokens are erased and the status becomes `disconnected`; posts and history are kept. The first disconnect
+   * appends `account.disconnected` (src/webhooks/events.ts) in the same transaction, under the account's row
+   * lock (the outbox's order per account); disconnecting again changes nothing and sends nothing.
+   */
   async function disconnect(em: EntityManager, user: AuthenticatedUser, id: string): Promise<SocialAccount> {
-    const account = await findOwn(em, user, id);
-    em.assign(account, {
-      accessTokenEnc: null,
-      refreshTokenEnc: null,
-      accessExpiresAt: null,
-      refreshExpiresAt: null,
-      status: 'disconnected',
+    return em.transactional(async (tx) => {
+      const account = await tx.findOne(
+        SocialAccount,
+        { id, owner: user.id },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      if (!account) throw new AppError('NOT_FOUND', 'No such account.');
+      const wasConnected = account.status !== 'disconnected';
+      tx.assign(account, {
+        accessTokenEnc: null,
+        refreshTokenEnc: null,
+        accessExpiresAt: null,
+        refreshExpiresAt: null,
+        status: 'disconnected',
+      });
+      await tx.flush();
+      if (wasConnected) {
+        await appendEvent(tx.getTransactionContext<Knex.Transaction>()!, account.id, {
+          kind: 'account.disconnected',
+          data: {
+            accountId: account.id,
+            ownerId: user.id,
+            platform: account.platform,
+            disconnectedAt: account.updatedAt.toISOString(),
+          },
+        });
+      }
+      return account;
     });
-    await em.flush();
-    return account;
   }
 
   return { authorizeUrl, connect, stateOwner, findOwn, disconnect };

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { readFleetFreshness } from '../../accounts/freshness';
 import { countAccountsByStatus } from '../../accounts/store';
 import type { RunSummary, WorkflowClient } from '../../temporal/workflow-client';
 import { refreshExpiringTokensWorkflow, syncAllAccountsWorkflow } from '../../../workflows';
@@ -49,4 +50,12 @@ export async function lastFleetRuns(
     workflows.listRecentRuns(refreshExpiringTokensWorkflow, FLEET_RUNS_SHOWN),
   ]);
   return { sync, refresh };
+}
+
+/** Per platform: active accounts, synced within 24 h, stale (older than STALE_AFTER_HOURS), oldest data age. */
+export async function fleetFreshness(em: EntityManager, staleAfterHours: number, now = new Date()) {
+  return {
+    staleAfterHours,
+    byPlatform: await readFleetFreshness(em.getKnex(), { now, staleAfterHours }),
+  };
 }

@@ -140,11 +140,25 @@ async function connectAsTheSummarySays(stack: DevStack): Promise<void> {
   expect(await landed.text()).toContain('TikTok account connected');
 }
 
+/** NOTIFY_WEBHOOK_URL unset: the dev runner's receiver writes the sync's account.synced event to the printed file. */
+async function expectSyncedEventReceived(stack: DevStack): Promise<void> {
+  const file = /Webhooks\s+.*tail -f (\S+)/.exec(stack.output())?.[1];
+  expect(file).toMatch(/webhook-events\.jsonl$/);
+  for (let i = 0; i < 60; i++) {
+    const lines = fs.existsSync(file!) ? fs.readFileSync(file!, 'utf8').trim().split('\n') : [];
+    if (lines.some((line) => line.includes('"kind":"account.synced"'))) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`no account.synced event in ${file}`);
+}
+
 async function loginToken(stack: DevStack): Promise<string> {
   return (await api(stack, 'POST', '/api/v1/auth/login', undefined, stack.login)).body.token as string;
 }
 
 async function interruptAndWait(stack: DevStack): Promise<number | null> {
+  // Already gone (it failed on its own): keep the test's own failure visible instead of an ESRCH from kill.
+  if (stack.child.exitCode !== null || stack.child.signalCode !== null) return stack.child.exitCode;
   const exited = new Promise<number | null>((resolve) => stack.child.once('exit', (code) => resolve(code)));
   process.kill(-stack.child.pid!, 'SIGINT');
   return exited;
@@ -202,6 +216,7 @@ describe('npm run dev on a fresh copy with PostgreSQL unreachable (embedded Post
     try {
       expect(stack.output()).toContain('PostgreSQL: embedded PostgreSQL');
       workflowId = await syncAsDemoUser(stack);
+      await expectSyncedEventReceived(stack);
     } finally {
       await interruptAndWait(stack);
     }
