@@ -46,6 +46,8 @@ export interface DevServer {
   address: string;
   uiUrl: string | null;
   stop(): Promise<void>;
+  /** SIGKILL, no shutdown (the fault suite's crash); resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -95,6 +97,7 @@ async function startCliDevServer(executable: string, options: DevServerOptions):
     address,
     uiUrl: options.uiPort ? `http://${ip}:${options.uiPort}` : null,
     stop: () => stopChild(child),
+    kill: () => killChild(child),
   };
 }
 
@@ -118,6 +121,8 @@ async function startDownloadedDevServer(options: DevServerOptions): Promise<DevS
       address: env.address,
       uiUrl: options.uiPort ? `http://${options.ip ?? '127.0.0.1'}:${options.uiPort}` : null,
       stop: () => env.teardown(),
+      // The SDK's launcher does not expose its process: stopping it is the closest it offers.
+      kill: () => env.teardown(),
     };
   } catch (error) {
     throw new Error(
@@ -212,5 +217,13 @@ function stopChild(child: ChildProcess): Promise<void> {
       resolve();
     });
     child.kill('SIGTERM');
+  });
+}
+
+function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
   });
 }

@@ -1,0 +1,118 @@
+import type { SyncAllAccountsResult } from '../../../workflows/contract';
+import type { Deployment, FleetSync } from './fault-stack';
+import type { SimulatorControlClient } from './simulator-process';
+
+/** What a fleet sync under a fault left behind, read from the database and the simulator's request log. */
+export interface FleetFigures {
+  completed: boolean;
+  error: string | null;
+  accounts: number;
+  /** Accounts whose last sync is from this run (database). */
+  synced: number;
+  /** Accounts this run did not sync: neither synced nor skipped or re-authorised for their own reasons. */
+  lost: number;
+  /** Rows written twice (posts per platform id, snapshots per day) plus accounts the run counted twice. */
+  duplicates: number;
+  /** Accounts whose profile the platform served more than once in this run (a retry after a crash). */
+  refetched: number;
+  durationMs: number;
+  /** The run's own failure list, by error code. */
+  failureCodes: Record<string, number>;
+  result: SyncAllAccountsResult | null;
+}
+
+/** Waits (bounded) until at least `count` accounts are synced in this run; false if the run ended first. */
+export async function waitForSynced(
+  deployment: Deployment,
+  fleet: FleetSync,
+  count: number,
+  timeoutMs = 300_000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const synced = await deployment.syncedSince(fleet.startedAt).catch(() => 0);
+    if (synced >= count) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}
+
+export async function fleetFigures(
+  deployment: Deployment,
+  fleet: FleetSync,
+  simulator: SimulatorControlClient,
+  timeoutMs: number,
+): Promise<FleetFigures> {
+  const { result, error } = await fleet.outcome(timeoutMs);
+  const durationMs = result?.durationMs ?? Date.now() - fleet.startedAt.getTime();
+  const db = deployment.db;
+  const accounts = Number((await db.query('select count(*)::int as n from social_accounts')).rows[0].n);
+  const synced = await deployment.syncedSince(fleet.startedAt);
+  const ownReasons = result ? result.skipped + result.reauthRequired : 0;
+  const duplicatePosts = Number(
+    (
+      await db.query(
+        'select coalesce(sum(n - 1), 0)::int as n from (select count(*) as n from posts group by account_id, platform_id) t',
+      )
+    ).rows[0].n,
+  );
+  const duplicateSnapshots = Number(
+    (
+      await db.query(
+        'select coalesce(sum(n - 1), 0)::int as n from (select count(*) as n from account_snapshots group by account_id, day) t',
+      )
+    ).rows[0].n,
+  );
+  const countedTwice = result ? Math.max(0, result.done - accounts) : 0;
+  const log = await simulator.requestLog();
+  let refetched = 0;
+  for (const endpoints of Object.values(log.accounts)) {
+    const profile = endpoints['instagram.me'] ?? endpoints['tiktok.user_info'];
+    if (profile && profile.ok > 1) refetched++;
+  }
+  const failureCodes: Record<string, number> = {};
+  for (const failure of result?.failures ?? [])
+    failureCodes[failure.errorCode] = (failureCodes[failure.errorCode] ?? 0) + 1;
+  return {
+    completed: result !== null,
+    error,
+    accounts,
+    synced,
+    lost: Math.max(0, accounts - synced - ownReasons),
+    duplicates: duplicatePosts + duplicateSnapshots + countedTwice,
+    refetched,
+    durationMs,
+    failureCodes,
+    result,
+  };
+}
+
+/** Held: the run completed, every account synced (or skipped for its own reasons), nothing written twice. */
+export function fleetHeld(figures: FleetFigures): boolean {
+  return figures.completed && figures.lost === 0 && figures.duplicates === 0 && figures.result?.failed === 0;
+}
+
+export function describeFleet(figures: FleetFigures, undisturbedMs: number | null): string {
+  const parts = [
+    figures.completed ? `completed in ${seconds(figures.durationMs)}` : `NOT completed (${figures.error})`,
+  ];
+  if (undisturbedMs) parts[0] += ` (${signedPercent(figures.durationMs / undisturbedMs - 1)} vs undisturbed)`;
+  parts.push(`synced ${figures.synced}/${figures.accounts}`, `accounts lost ${figures.lost}`);
+  parts.push(`duplicates ${figures.duplicates}`, `refetched ${figures.refetched}`);
+  if (figures.result?.failed) {
+    const codes = Object.entries(figures.failureCodes)
+      .map(([code, count]) => `${JSON.stringify(code)} x${count}`)
+      .join(', ');
+    parts.push(`run reports ${figures.result.failed} failed (${codes})`);
+  }
+  return parts.join(', ');
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function signedPercent(fraction: number): string {
+  const percent = Math.round(fraction * 100);
+  return `${percent >= 0 ? '+' : ''}${percent} %`;
+}
