@@ -36,3 +36,12 @@ export function currentSyncRun(accountId?: string): SyncRun {
     heartbeat: (stage) => Context.current().heartbeat(stage),
   };
 }
+
+/** The running activity's attempt (1 for the first); 1 outside an activity (direct calls in tests, the bench). */
+export function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}

@@ -16,7 +16,8 @@ import {
 } from '../src/sync/pacing';
 import type { Platform } from '../src/platforms/types';
 import { decodeFailure } from '../workflows/contract';
-import { currentSyncRun } from './context';
+import { SYNC_OWN_ERROR_ATTEMPTS } from '../workflows/retry';
+import { currentAttempt, currentSyncRun } from './context';
 import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './to-failure';
 
@@ -85,7 +86,11 @@ export function createSyncActivities(deps: ActivityDeps) {
     try {
       return await syncAccountOnce(syncDeps, input, currentSyncRun());
     } catch (error) {
-      throw toActivityFailure(error);
+      throw toActivityFailure(error, {
+        attempt: currentAttempt(),
+        ownErrorAttempts: SYNC_OWN_ERROR_ATTEMPTS,
+        redis: deps.redis,
+      });
     }
   }
 
@@ -98,7 +103,7 @@ export function createSyncActivities(deps: ActivityDeps) {
       input.accounts.map((account) =>
         syncAccountOnce(syncDeps, account, currentSyncRun(account.accountId)).catch(
           (error: unknown): SyncBatchItemResult => {
-            const { code, retryable } = decodeFailure(toActivityFailure(error));
+            const { code, retryable } = decodeFailure(toActivityFailure(error, { redis: deps.redis }));
             return { kind: 'error', accountId: account.accountId, errorCode: code, retryable };
           },
         ),

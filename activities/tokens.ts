@@ -11,7 +11,8 @@ import {
   type TokenRefreshDeps,
 } from '../src/tokens/refresh';
 import type { RefreshAccountTokenInput, RefreshFleetCursor, RefreshTrigger } from '../workflows/contract';
-import { activityLogger } from './context';
+import { REFRESH_OWN_ERROR_ATTEMPTS } from '../workflows/retry';
+import { activityLogger, currentAttempt } from './context';
 import type { ActivityDeps } from './deps';
 import { toActivityFailure } from './to-failure';
 
@@ -75,7 +76,10 @@ export function createTokenActivities(deps: ActivityDeps) {
         const { name, code } = error as { name?: unknown; code?: unknown };
         log.warn({ err: { name, code } }, 'token refresh attempt failed');
       }
-      throw toActivityFailure(error);
+      throw toActivityFailure(error, {
+        attempt: currentAttempt(),
+        ownErrorAttempts: REFRESH_OWN_ERROR_ATTEMPTS,
+      });
     }
     if (result.outcome === 'not_due') {
       // Not an attempt: a just-in-time check before every TikTok sync would drown the real numbers.

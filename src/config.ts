@@ -150,7 +150,7 @@ const envSchema = z.object({
   RATE_LIMIT_UPLOAD: rateLimitPolicy.default({ max: 20, windowSeconds: 3600 }),
   RATE_LIMIT_CHAT: rateLimitPolicy.default({ max: 100, windowSeconds: 300 }),
   RATE_LIMIT_CONNECTION: rateLimitPolicy.default({ max: 50, windowSeconds: 86400 }),
-  RATE_LIMIT_REDIS_TIMEOUT_MS: positiveInt.default(100),
+  RATE_LIMIT_REDIS_TIMEOUT_MS: positiveInt.default(500),
   RATE_LIMIT_MEMORY_FALLBACK: booleanFlag,
 
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),

@@ -9,7 +9,7 @@ import { createReadinessChecks } from './http/readiness';
 import { createPlatformClients } from './platforms';
 import { announceReady, bootOrExit, exitOnStartupFailure, onShutdownSignal } from './process/boot';
 import { createRedis } from './redis/connection';
-import { connectTemporalClient } from './temporal/connection';
+import { apiConnectionOptions, connectTemporalClient } from './temporal/connection';
 
 /** Long enough for a local or same-network Redis to accept the connection; the API starts regardless. */
 const REDIS_READY_WAIT_MS = 5_000;
@@ -19,11 +19,9 @@ async function main(): Promise<void> {
   const { config, logger } = bootOrExit('socialsync-api');
   try {
     const orm = await openOrm({ databaseUrl: config.databaseUrl, poolMax: 10 });
-    // The limiters' client: ~100 ms per command and no offline queue, so a Redis outage costs a request
-    // at most that long (then the policy's fallback applies) instead of koa-ratelimit's ~10-second hang.
-    const redis = config.rateLimits.memoryFallback
-      ? null
-      : createRedis({ url: config.redis.url, commandTimeoutMs: config.rateLimits.redisTimeoutMs });
+    // The limiters' client: no offline queue, so while Redis is down a command fails at once instead of
+    // koa-ratelimit's ~10-second hang; the limiters' guard bounds each answer (RATE_LIMIT_REDIS_TIMEOUT_MS).
+    const redis = config.rateLimits.memoryFallback ? null : createRedis({ url: config.redis.url });
     redis?.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
     if (redis && !(await waitUntilReady(redis, REDIS_READY_WAIT_MS))) {
       logger.warn(
@@ -31,7 +29,7 @@ async function main(): Promise<void> {
         'redis not ready: limiters fail open (general, social) or fall back to memory until it is',
       );
     }
-    const temporal = await connectTemporalClient(config.temporal);
+    const temporal = await connectTemporalClient(config.temporal, apiConnectionOptions(config.temporal.address));
     const app = createApp({
       config,
       logger,

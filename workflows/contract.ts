@@ -110,6 +110,13 @@ export const REAUTH_FAILURE_TYPES: readonly string[] = [
 ];
 /** A stored token that the current keys cannot decrypt: an operator problem, never retried, never blamed on the user. */
 export const TOKEN_UNREADABLE_FAILURE_TYPE = 'TokenUnreadable';
+/**
+ * PostgreSQL or Redis is unreachable (details code DATABASE_UNAVAILABLE or REDIS_UNAVAILABLE): retried on the
+ * activity's whole schedule (workflows/retry.ts) and never counted as the account's own failure.
+ */
+export const DEPENDENCY_UNAVAILABLE_FAILURE_TYPE = 'DependencyUnavailable';
+/** Any error nothing classified (a bug, a driver error without a code): code INTERNAL_ERROR, message stripped. */
+export const INTERNAL_FAILURE_TYPE = 'InternalError';
 /** The webhook receiver refused a notification for good (a 4xx other than 408 and 429): not retried. */
 export const WEBHOOK_REJECTED_FAILURE_TYPE = 'WebhookRejected';
 /** A receiver that did not answer, answered 5xx, 408 or 429: retried. */
@@ -119,6 +126,24 @@ export const WEBHOOK_UNAVAILABLE_FAILURE_TYPE = 'WebhookUnavailable';
  * (errorCode included). The fleet counts `failed` per account in its own result instead.
  */
 export const SYNC_ACCOUNT_FAILED_TYPE = 'SyncAccountFailed';
+
+/** The stable codes of failures that are not a platform's (those carry the platform's own code). */
+export const FAILURE_CODES = {
+  databaseUnavailable: 'DATABASE_UNAVAILABLE',
+  redisUnavailable: 'REDIS_UNAVAILABLE',
+  internal: 'INTERNAL_ERROR',
+  tokenUnreadable: 'TOKEN_UNREADABLE',
+} as const;
+
+/** Failure types socialsync's activities throw; any other type is reported as ACTIVITY_FAILED, never as itself. */
+const KNOWN_FAILURE_TYPES: ReadonlySet<string> = new Set([
+  ...Object.values(PLATFORM_FAILURE_TYPES),
+  TOKEN_UNREADABLE_FAILURE_TYPE,
+  DEPENDENCY_UNAVAILABLE_FAILURE_TYPE,
+  INTERNAL_FAILURE_TYPE,
+  WEBHOOK_REJECTED_FAILURE_TYPE,
+  WEBHOOK_UNAVAILABLE_FAILURE_TYPE,
+]);
 
 /** What an activity failure carries for the workflow: codes and ids, never a token or a URL. */
 export interface FailureDetails {
@@ -133,7 +158,10 @@ export interface FailureDetails {
 export interface DecodedFailure {
   /** The ApplicationFailure's type (what workflows branch on), `Timeout` or `Unknown`. */
   type: string;
-  /** A stable code for results and counters: the details' code, else the type. */
+  /**
+   * A stable code for results and counters: the details' code, else one of our types, else ACTIVITY_FAILED
+   * (an error class name, e.g. the `Error` a raw throw gets, is never a code).
+   */
   code: string;
   retryable: boolean;
 }
@@ -141,16 +169,17 @@ export interface DecodedFailure {
 /**
  * Reads an activity's failure the same way everywhere: a workflow's ActivityFailure (its cause), or an
  * ApplicationFailure an activity built before throwing it (a batch turns it into an item). A timeout is
- * `ACTIVITY_TIMEOUT`; anything else without a type is `ACTIVITY_FAILED`.
+ * `ACTIVITY_TIMEOUT`; anything else without a code of ours is `ACTIVITY_FAILED`.
  */
 export function decodeFailure(error: unknown): DecodedFailure {
   const failure = error instanceof ActivityFailure ? error.cause : error;
   if (failure instanceof ApplicationFailure) {
     const details = failure.details?.[0] as Partial<FailureDetails> | undefined;
     const type = failure.type ?? 'Error';
+    const fallback = KNOWN_FAILURE_TYPES.has(type) ? type : 'ACTIVITY_FAILED';
     return {
       type,
-      code: typeof details?.code === 'string' ? details.code : type,
+      code: typeof details?.code === 'string' ? details.code : fallback,
       retryable: !failure.nonRetryable,
     };
   }

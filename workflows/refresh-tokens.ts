@@ -13,6 +13,7 @@ import type { Activities } from '../activities';
 import type { RefreshFleetSettings } from '../activities/tokens';
 import {
   decodeFailure,
+  DEPENDENCY_UNAVAILABLE_FAILURE_TYPE,
   progressQuery,
   REAUTH_FAILURE_TYPES,
   tagMissingSearchAttributes,
@@ -77,6 +78,15 @@ export async function refreshAccountTokenDurably(
       await notifyAccountReauthRequired(accountId, code);
       log.warn('account needs re-authorisation', { accountId, errorCode: code });
       return { accountId, outcome: 'reauth_required', errorCode: code };
+    }
+    // PostgreSQL stayed down through the whole retry schedule: not the account's failure, so nothing is
+    // counted against it (recording needs the database anyway); the next run refreshes it.
+    if (type === DEPENDENCY_UNAVAILABLE_FAILURE_TYPE) {
+      log.warn('token refresh waited out its retries on an unavailable dependency', {
+        accountId,
+        errorCode: code,
+      });
+      return { accountId, outcome: 'failed', errorCode: code };
     }
     const recorded = await recordRefreshFailure({ accountId, errorCode: code, trigger: input.trigger });
     await startNotificationDeliveries(recorded.notificationIds);

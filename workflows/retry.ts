@@ -17,30 +17,43 @@ export const DATABASE_RETRY: RetryPolicy = {
   maximumAttempts: 30,
 };
 
+/** A refresh's own failures (platform errors, unclassified ones) are final from this attempt on. */
+export const REFRESH_OWN_ERROR_ATTEMPTS = 6;
+
 /**
  * A token refresh (one platform call under the account's row lock): 2 s, 6 s, 18 s, 54 s, 162 s between the
- * 6 attempts (about 4 minutes), long enough to ride out a blip, short enough that a fleet run does not stall
- * on an outage; the next run retries. A rate limit's Retry-After replaces the backoff for that attempt.
+ * first 6 attempts (about 4 minutes), long enough to ride out a platform blip, short enough that a fleet run
+ * does not stall on a platform outage; the next run retries. A rate limit's Retry-After replaces the backoff
+ * for that attempt. Attempts 7 to 9 (486 s, then 10 minutes twice) are for PostgreSQL being unavailable
+ * only (activities/to-failure.ts makes the refresh's own failures final at attempt 6): about 32 minutes in all.
  */
 export const REFRESH_RETRY: RetryPolicy = {
   initialInterval: '2s',
   backoffCoefficient: 3,
   maximumInterval: '10 minutes',
-  maximumAttempts: 6,
+  maximumAttempts: 9,
 };
 
 /** The syncAccount policy's first interval, also waited after a failed batch item before its retry. */
 export const SYNC_FIRST_RETRY_MS = 1_000;
 
 /**
- * One account's sync: transient platform errors are retried after 1 s, 2 s and 4 s, then the account counts
- * as failed and the next fleet run retries it (a rate limit is a result, waited out by the workflow).
+ * An account sync's own failures (transient platform errors, unclassified ones) are final from this attempt
+ * on: retried after 1 s, 2 s and 4 s, then the account counts as failed and the next fleet run retries it.
+ */
+export const SYNC_OWN_ERROR_ATTEMPTS = 4;
+
+/**
+ * One account's sync (a rate limit is a result, waited out by the workflow). The attempts after
+ * SYNC_OWN_ERROR_ATTEMPTS are for PostgreSQL or Redis being unavailable only: 1 s doubling to 30 s, 50
+ * attempts, about 23 minutes of outage waited out with server-side timers (no worker slot held), and back to
+ * work at most 30 s after the dependency is. The fleet's own page reads wait about as long (DATABASE_RETRY).
  */
 export const SYNC_ACCOUNT_RETRY: RetryPolicy = {
   initialInterval: SYNC_FIRST_RETRY_MS,
   backoffCoefficient: 2,
   maximumInterval: '30 seconds',
-  maximumAttempts: 4,
+  maximumAttempts: 50,
 };
 
 /**

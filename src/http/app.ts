@@ -85,7 +85,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
       clientIp: createClientIpResolver(config.http.trustProxy),
     }),
   );
-  app.use(errorHandler());
+  app.use(errorHandler({ probeDatabase: deps.readiness.postgres }));
   app.use(health.routes());
   app.use(docs.router.routes());
   app.use((ctx, next) => (isApiPath(ctx.path) ? limiters.general(ctx, next) : next()));

@@ -121,7 +121,7 @@ export async function startApiHarness(options: ApiHarnessOptions): Promise<ApiHa
   const redis =
     options.rateLimitRedis !== undefined
       ? options.rateLimitRedis
-      : createRedis({ url: config.redis.url, commandTimeoutMs: config.rateLimits.redisTimeoutMs });
+      : createRedis({ url: config.redis.url });
   if (redis && options.rateLimitRedis === undefined) await waitUntilReady(redis, 5_000);
   const logs = new LogCapture();
   const metrics = createApiMetrics();

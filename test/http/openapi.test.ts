@@ -47,7 +47,8 @@ describe('OpenAPI generation from route definitions', () => {
     expect(op.requestBody.content['application/json'].schema).not.toHaveProperty('$schema');
     expect(op.security).toEqual([{ bearer: [] }, { cronSecret: [] }]);
     expect(op['x-rate-limits']).toEqual(['general: 100 per 15 min', 'social: 10 per 15 min']);
-    expect(Object.keys(op.responses)).toEqual(['202', '400', '404', '429', '500']);
+    expect(Object.keys(op.responses)).toEqual(['202', '400', '404', '429', '500', '503']);
+    expect(op.responses['503'].headers).toHaveProperty('Retry-After');
   });
 
   it('introduces the API with the configured rate limits and the whole error catalogue', () => {

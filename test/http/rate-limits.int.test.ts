@@ -1,5 +1,4 @@
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
 import Koa from 'koa';
 import supertest from 'supertest';
 import { createLogger } from '../../src/logger';
@@ -200,7 +199,7 @@ describe('the six rate limiters (real Redis, shared by every replica)', () => {
 
     /** The exported policies on a bare Koa app, keyed by the user id the auth middleware would set. */
     async function appWith(policy: PolicyName) {
-      const redis = createRedis({ url: env.redisUrl, commandTimeoutMs: config.rateLimits.redisTimeoutMs });
+      const redis = createRedis({ url: env.redisUrl });
       await waitUntilReady(redis, 5_000);
       const limiters = createRateLimiters({
         rateLimits: config.rateLimits,
@@ -254,7 +253,7 @@ describe('the six rate limiters (real Redis, shared by every replica)', () => {
     });
 
     it('general routes pass, logins stay limited (in-process fallback), and both are counted', async () => {
-      const deadRedis = createRedis({ url: `redis://127.0.0.1:${closedPort}`, commandTimeoutMs: 100 });
+      const deadRedis = createRedis({ url: `redis://127.0.0.1:${closedPort}` });
       deadRedis.on('error', () => undefined);
       try {
         const h = await freshApi({ rateLimitRedis: deadRedis });
@@ -275,126 +274,5 @@ describe('the six rate limiters (real Redis, shared by every replica)', () => {
         deadRedis.disconnect();
       }
     });
-
-    it.each([
-      [
-        'refuses connections (closed port)',
-        async () => ({
-          url: `redis://127.0.0.1:${closedPort}`,
-          becomesReady: false,
-          stop: async () => undefined,
-        }),
-      ],
-      [
-        'is connected but never answers a command (hung server)',
-        async () => ({ ...(await startHungRedis()), becomesReady: true }),
-      ],
-    ])(
-      'decides in under 200 ms when Redis %s: the limiter fails fast instead of hanging',
-      async (_label, startRedis) => {
-        const target = await startRedis();
-        const redis = createRedis({ url: target.url, commandTimeoutMs: 100 });
-        redis.on('error', () => undefined);
-        expect(await waitUntilReady(redis, 1_000)).toBe(target.becomesReady);
-        const config = makeTestConfig();
-        const limiters = createRateLimiters({
-          rateLimits: config.rateLimits,
-          redis,
-          keyPrefix: 'unused:',
-          metrics: createApiMetrics(),
-          logger: createLogger({ level: 'silent', name: 'test' }),
-        });
-        const app = new Koa<AppState>();
-        app.use((ctx, next) => {
-          ctx.state.clientIp = '127.0.0.1';
-          return next();
-        });
-        app.use((ctx, next) =>
-          ctx.path === '/auth' ? limiters.auth(ctx, next) : limiters.general(ctx, next),
-        );
-        app.use((ctx) => {
-          ctx.body = 'ok';
-        });
-        const server = http.createServer(app.callback()).listen(0, '127.0.0.1');
-        await new Promise((resolve) => server.once('listening', resolve));
-        try {
-          const request = supertest(server);
-          await request.get('/'); // connection set-up, off the clock
-          const timings: number[] = [];
-          const statuses: number[] = [];
-          for (const path of [...Array(5).fill('/'), ...Array(7).fill('/auth')]) {
-            const started = performance.now();
-            const res = await request.get(path);
-            timings.push(performance.now() - started);
-            statuses.push(res.status);
-          }
-          process.stdout.write(
-            `[limiter fail-fast, Redis ${_label}] max ${Math.max(...timings).toFixed(1)} ms over ${timings.length} requests\n`,
-          );
-          expect(Math.max(...timings)).toBeLessThan(200);
-          expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 429, 429]);
-        } finally {
-          server.closeAllConnections();
-          await new Promise((resolve) => server.close(resolve));
-          redis.disconnect();
-          await target.stop();
-        }
-      },
-    );
   });
 });
-
-/**
- * A Redis that completes ioredis's connection handshake (HELLO, CLIENT SETINFO, the INFO ready check), so the
- * client is `ready`, then never answers a command: only the 100 ms command deadline ends the limiter's call.
- */
-async function startHungRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    let buffered = '';
-    socket.on('data', (data) => {
-      buffered += data.toString('utf8');
-      let parsed;
-      while ((parsed = readRespCommand(buffered))) {
-        buffered = buffered.slice(parsed.length);
-        const reply = HANDSHAKE_REPLIES[parsed.name];
-        if (reply) socket.write(reply);
-      }
-    });
-    socket.on('error', () => undefined);
-  });
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
-const INFO = '# Server\r\nredis_version:7.0.0\r\nloading:0\r\n';
-const HANDSHAKE_REPLIES: Record<string, string> = {
-  hello: "-ERR unknown command 'hello'\r\n",
-  client: '+OK\r\n',
-  info: `$${Buffer.byteLength(INFO)}\r\n${INFO}\r\n`,
-};
-
-/** One RESP array command (`*N` then N bulk strings) from the start of `input`, or null if incomplete. */
-function readRespCommand(input: string): { name: string; length: number } | null {
-  const header = /^\*(\d+)\r\n/.exec(input);
-  if (!header) return null;
-  let offset = header[0].length;
-  const parts: string[] = [];
-  for (let i = 0; i < Number(header[1]); i++) {
-    const bulk = /^\$(\d+)\r\n/.exec(input.slice(offset));
-    if (!bulk || input.length < offset + bulk[0].length + Number(bulk[1]) + 2) return null;
-    offset += bulk[0].length;
-    parts.push(input.slice(offset, offset + Number(bulk[1])));
-    offset += Number(bulk[1]) + 2;
-  }
-  return { name: parts[0].toLowerCase(), length: offset };
-}

@@ -65,17 +65,21 @@ export function burst(specs: RequestSpec[]): Promise<Answer[]> {
   return Promise.all(specs.map(send));
 }
 
-/** `concurrency` clients, each sending one request after the other, until `durationMs` has passed. */
+/** `concurrency` clients, each sending one request, pausing `pauseMs`, and again, until `durationMs` has passed. */
 export async function sustained(
   durationMs: number,
   concurrency: number,
+  pauseMs: number,
   next: () => RequestSpec,
 ): Promise<Answer[]> {
   const answers: Answer[] = [];
   const until = Date.now() + durationMs;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (Date.now() < until) answers.push(await send(next()));
+      while (Date.now() < until) {
+        answers.push(await send(next()));
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      }
     }),
   );
   return answers;

@@ -71,6 +71,7 @@ async function waitForPing(url: string): Promise<true> {
       connectTimeout: 1000,
       retryStrategy: () => null,
     });
+    redis.on('error', () => undefined); // a refused connect also rejects connect(), handled below
     try {
       await redis.connect();
       if ((await redis.ping()) === 'PONG') return true;

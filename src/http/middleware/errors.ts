@@ -1,6 +1,8 @@
 import type { Next } from 'koa';
 import { z } from 'zod';
+import { isDatabaseUnavailable } from '../../db/unavailable';
 import { AppError, isAppError, type ErrorCode } from '../../errors';
+import { isTemporalUnavailable } from '../../temporal/unavailable';
 import type { AppContext } from '../context';
 
 export interface ErrorBody {
@@ -11,11 +13,26 @@ export interface ErrorBody {
   requestId?: string;
 }
 
+/** What a client should wait before trying again while a dependency is down: a PostgreSQL restart takes seconds. */
+export const SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+/** How long an unclassified error may wait for the database probe before it is answered. */
+const PROBE_TIMEOUT_MS = 250;
+
+export interface ErrorHandlerOptions {
+  /**
+   * Resolves when PostgreSQL answers (the readiness check). Asked only after an error nothing classified: a
+   * connection cut without a PostgreSQL error code (a crash mid-query) is then answered 503, not 500.
+   */
+  probeDatabase?: () => Promise<unknown>;
+}
+
 /**
  * The one error middleware: every failure leaves as `{ error, message, details? }` with a catalogue code.
- * Anything not classified is a 500 whose body says nothing about the cause (that goes to the log).
+ * PostgreSQL or Temporal unreachable is 503 SERVICE_UNAVAILABLE with Retry-After (it is a dependency, not
+ * us, and the client may simply try again). Anything else not classified is a 500 whose body says nothing
+ * about the cause (that goes to the log).
  */
-export function errorHandler() {
+export function errorHandler(options: ErrorHandlerOptions = {}) {
   return async function errorMiddleware(ctx: AppContext, next: Next): Promise<void> {
     try {
       await next();
@@ -29,6 +46,13 @@ export function errorHandler() {
     } catch (error) {
       const appError = toAppError(error);
       if (appError) return respond(ctx, appError);
+      const dependency = unavailableDependency(error) ?? (await probedDatabase(options));
+      // Name and code only: a driver's message quotes the failed SQL with its values.
+      const { name, code } = error as { name?: unknown; code?: unknown };
+      if (dependency) {
+        ctx.state.log.warn({ dependency, err: { name, code } }, 'dependency unavailable');
+        return respond(ctx, serviceUnavailable());
+      }
       ctx.state.log.error({ err: error }, 'unhandled error');
       respond(ctx, new AppError('INTERNAL_ERROR', 'Something went wrong on our side.'));
     }
@@ -39,8 +63,40 @@ function respond(ctx: AppContext, error: AppError): void {
   const body: ErrorBody = { error: error.code, message: error.message };
   if (error.details !== undefined) body.details = error.details;
   if (error.status >= 500) body.requestId = ctx.state.requestId;
+  if (error.code === 'SERVICE_UNAVAILABLE')
+    ctx.set('Retry-After', String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS));
   ctx.status = error.status;
   ctx.body = body;
+}
+
+export function serviceUnavailable(): AppError {
+  return new AppError(
+    'SERVICE_UNAVAILABLE',
+    'A service this request needs is unavailable right now. Try again shortly (see Retry-After).',
+  );
+}
+
+/** PostgreSQL or Temporal unreachable, read from the error's driver codes (src/db, src/temporal). */
+export function unavailableDependency(error: unknown): 'postgres' | 'temporal' | null {
+  if (isDatabaseUnavailable(error)) return 'postgres';
+  if (isTemporalUnavailable(error)) return 'temporal';
+  return null;
+}
+
+async function probedDatabase({ probeDatabase }: ErrorHandlerOptions): Promise<'postgres' | null> {
+  if (!probeDatabase) return null;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('probe timed out')), PROBE_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([probeDatabase(), timeout]);
+    return null;
+  } catch {
+    return 'postgres';
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Maps known failures (ours, zod's, the body parser's and koa's http errors) to catalogue errors. */

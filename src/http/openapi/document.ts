@@ -117,7 +117,8 @@ function responses(route: RouteDefinition): JsonSchema {
     },
   };
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of new Set<ErrorCode>([...route.errors, 'INTERNAL_ERROR'])) {
+  // Every route reads PostgreSQL or Temporal: each can answer 503 while one is unreachable.
+  for (const code of new Set<ErrorCode>([...route.errors, 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'])) {
     const status = ERROR_CATALOGUE[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
@@ -127,6 +128,16 @@ function responses(route: RouteDefinition): JsonSchema {
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
     };
   }
+  out[503] = {
+    description: 'SERVICE_UNAVAILABLE: PostgreSQL or Temporal is unreachable; try again after Retry-After',
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait before trying again',
+        schema: { type: 'integer', minimum: 1 },
+      },
+    },
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  };
   out[429] = {
     description:
       'RATE_LIMIT_EXCEEDED (with Retry-After, RateLimit-Policy, RateLimit and X-RateLimit-* headers)',

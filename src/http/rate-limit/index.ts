@@ -5,6 +5,7 @@ import type { Config } from '../../config';
 import type { AppContext } from '../context';
 import type { ApiMetrics } from '../metrics';
 import { POLICY_BEHAVIOUR, POLICY_NAMES, type PolicyName } from './policies';
+import { createRedisStoreGuard } from './redis-store-guard';
 import { createResilientLimiter } from './resilient-limiter';
 
 export { POLICY_BEHAVIOUR, POLICY_NAMES, type PolicyName } from './policies';
@@ -15,7 +16,7 @@ export type RateLimiters = Record<PolicyName, Middleware>;
 
 export interface RateLimitersDeps {
   rateLimits: Config['rateLimits'];
-  /** The limiter's own client: ~100 ms command deadline, no offline queue. null = in-process store only. */
+  /** The limiters' own client (no offline queue). null = in-process store only. */
   redis: Redis | null;
   keyPrefix: string;
   metrics: ApiMetrics;
@@ -27,6 +28,8 @@ export function createRateLimiters(deps: RateLimitersDeps): RateLimiters {
   const redis = deps.rateLimits.memoryFallback ? null : deps.redis;
   if (!redis)
     deps.logger.warn('rate limiters use an in-process store: correct only for a single API process');
+  // One guard per client: the breaker reflects the store's health, whichever policy met the failures.
+  const guard = redis ? createRedisStoreGuard({ redis, deadlineMs: deps.rateLimits.redisTimeoutMs }) : null;
   const entries = POLICY_NAMES.map((policy) => {
     const behaviour = POLICY_BEHAVIOUR[policy];
     const { max, windowSeconds } = deps.rateLimits[policy];
@@ -39,6 +42,7 @@ export function createRateLimiters(deps: RateLimitersDeps): RateLimiters {
       // Cron jobs (X-Cron-Secret) start syncs for many accounts on purpose: not a user's burst.
       skip: policy === 'social' ? (ctx) => ctx.state.cron === true : undefined,
       redis,
+      guard,
       namespace: `${deps.keyPrefix}ratelimit:${policy}`,
       metrics: deps.metrics,
       logger: deps.logger,

@@ -5,7 +5,8 @@ export interface PolicyBehaviour {
   /** What one budget belongs to. */
   key: 'ip' | 'user';
   /**
-   * What happens when Redis fails (error or the ~100 ms command deadline):
+   * What happens while Redis is unavailable (not connected, or the limiters' breaker open, redis-store-guard.ts)
+   * or one command fails:
    * - allow: let the request through (logged and counted): a Redis outage must not take the API down.
    * - memory: fall back to an in-process limiter, so brute-force and abuse protection holds per process.
    */

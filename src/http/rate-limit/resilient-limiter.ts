@@ -6,6 +6,7 @@ import type { AppContext } from '../context';
 import type { ApiMetrics } from '../metrics';
 import { appendRateLimitHeaders } from './headers';
 import type { PolicyBehaviour, PolicyName } from './policies';
+import type { RedisStoreGuard } from './redis-store-guard';
 
 export const RATE_LIMIT_MESSAGE = 'Too many requests. Please try again later.';
 /** One warning per policy per 10 s while Redis is failing: every request is still counted in metrics. */
@@ -22,6 +23,8 @@ export interface ResilientLimiterOptions {
   skip?: (ctx: AppContext) => boolean;
   /** null: the in-process store only (RATE_LIMIT_MEMORY_FALLBACK, or no Redis in `npm run dev`). */
   redis: Redis | null;
+  /** Whether Redis may be asked (connection state, breaker, deadline); one per client, shared by the policies. */
+  guard: RedisStoreGuard | null;
   /** Redis keys are `<namespace>:<key>`; the namespace starts with REDIS_KEY_PREFIX. */
   namespace: string;
   metrics: ApiMetrics;
@@ -30,23 +33,42 @@ export interface ResilientLimiterOptions {
 
 type Outcome = 'allowed' | 'limited';
 
+/** koa-ratelimit's in-process entry: `remaining` as the next decision will see it, `reset` in UNIX seconds. */
+interface MemoryEntry {
+  id: string;
+  reset: number;
+  remaining: number;
+  total: number;
+}
+
 /**
  * koa-ratelimit (sliding window in Redis, one atomic Lua script per request), wrapped so that:
- * - a Redis failure never hangs or fails a request: the client has a ~100 ms command deadline and no offline
- *   queue (src/redis/connection.ts), and errors are caught here, then handled per policy (POLICY_BEHAVIOUR);
+ * - a Redis failure never hangs or fails a request: Redis is asked only while the guard allows it
+ *   (redis-store-guard.ts: connection ready, breaker closed, a deadline a busy event loop cannot trip), and
+ *   store errors are caught here, then handled per policy (POLICY_BEHAVIOUR);
+ * - a policy that falls back to memory keeps, for each key, the last count Redis answered: a fallback starts
+ *   from where Redis was, not from zero;
  * - refusals answer 429 with the documented body and a whole-second Retry-After of at least 1;
  * - every answer carries the IETF RateLimit-Policy / RateLimit fields next to koa-ratelimit's X-RateLimit-*.
  */
 export function createResilientLimiter(options: ResilientLimiterOptions): Middleware {
   const { policy, max, windowSeconds, behaviour, metrics } = options;
-  const memoryStore = new Map<string, { reset: number }>();
+  const memoryStore = new Map<string, MemoryEntry>();
   const common = {
     duration: windowSeconds * 1000,
     max,
     namespace: options.namespace,
     id: (ctx: Context) => options.key(ctx as AppContext),
   };
-  const redisLimiter = options.redis ? ratelimit({ ...common, driver: 'redis', db: options.redis }) : null;
+  const mirror =
+    behaviour.onStoreError === 'memory'
+      ? (key: string, [remaining, reset, total]: RedisAnswer) =>
+          memoryStore.set(key, { id: key, reset, remaining, total })
+      : undefined;
+  const redisLimiter =
+    options.redis && options.guard
+      ? ratelimit({ ...common, driver: 'redis', db: guardedStore(options.redis, options.guard, mirror) })
+      : null;
   const memoryLimiter = ratelimit({ ...common, driver: 'memory', db: memoryStore });
   const count = (outcome: string) => metrics.rateLimitDecisions.inc({ policy, outcome });
   const logStoreError = throttledWarning(options.logger, policy);
@@ -75,6 +97,36 @@ export function createResilientLimiter(options: ResilientLimiterOptions): Middle
       return runMemory(appCtx, next, 'fallback_');
     }
   };
+}
+
+/** async-ratelimiter's script answer: remaining before this request, reset (UNIX seconds), limit. */
+type RedisAnswer = [number, number, number];
+type RatelimiterCommand = (key: string, ...args: unknown[]) => Promise<RedisAnswer>;
+
+/**
+ * The Redis client as koa-ratelimit's Redis driver (async-ratelimiter) uses it: `defineCommand` once, then
+ * its `ratelimiter` script per request. The script runs through the guard, and each answer is handed to
+ * `onAnswer` with its key (`<namespace>:<id>`, the in-process store's key as well).
+ */
+function guardedStore(
+  redis: Redis,
+  guard: RedisStoreGuard,
+  onAnswer?: (key: string, answer: RedisAnswer) => void,
+): Redis {
+  const store = {
+    defineCommand: (name: string, definition: { numberOfKeys: number; lua: string }) =>
+      redis.defineCommand(name, definition),
+    get ratelimiter(): RatelimiterCommand | undefined {
+      const command = (redis as Redis & { ratelimiter?: RatelimiterCommand }).ratelimiter;
+      if (!command) return undefined;
+      return async (key, ...args) => {
+        const answer = await guard.run(() => command.call(redis, key, ...args));
+        onAnswer?.(key, answer);
+        return answer;
+      };
+    },
+  };
+  return store as unknown as Redis;
 }
 
 class StoreError extends Error {
@@ -136,7 +188,7 @@ function secondsUntil(resetEpochSeconds: number): number {
   return Math.max(0, Math.ceil(resetEpochSeconds - Date.now() / 1000));
 }
 
-function sweepExpired(store: Map<string, { reset: number }>): void {
+function sweepExpired(store: Map<string, MemoryEntry>): void {
   if (store.size < MEMORY_SWEEP_THRESHOLD) return;
   const nowSeconds = Date.now() / 1000;
   for (const [key, entry] of store) if (entry.reset < nowSeconds) store.delete(key);
