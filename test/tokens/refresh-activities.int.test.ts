@@ -215,12 +215,13 @@ describe('token refresh activities', () => {
           (error: unknown) => error,
         );
       expect(failure).toBeInstanceOf(ApplicationFailure);
-      const { type, nonRetryable, message, stack: trace } = failure as ApplicationFailure;
-      // Typed and retried as Temporal would have done with the driver's error; the SQLSTATE says what failed.
-      expect({ type, nonRetryable, message }).toEqual({
-        type: 'DatabaseError',
+      const { type, nonRetryable, message, details, stack: trace } = failure as ApplicationFailure;
+      // Retried as an internal error (the database answered: it is not an outage); class and SQLSTATE say what failed.
+      expect({ type, nonRetryable, message, details }).toEqual({
+        type: 'InternalError',
         nonRetryable: false,
         message: 'DatabaseError (P0001)',
+        details: [{ code: 'INTERNAL_ERROR' }],
       });
       expect(trace).toContain('at updateAccount'); // the frames stay
       const keyId = (before.access_token_enc as string).split('.')[1];
