@@ -81,10 +81,10 @@ export function createSyncActivities(deps: ActivityDeps) {
     return listDueForSync(db, { ...input, dueBefore: new Date(input.dueBefore) });
   }
 
-  /** One account's sync (src/sync/account-syncer.ts); its lease owner is this activity. */
+  /** One account's sync (src/sync/account-syncer.ts); its lease owner is this workflow at this account. */
   async function syncAccount(input: SyncAttemptInput): Promise<SyncAttemptResult> {
     try {
-      return await syncAccountOnce(syncDeps, input, currentSyncRun());
+      return await syncAccountOnce(syncDeps, input, currentSyncRun(input.accountId));
     } catch (error) {
       throw toActivityFailure(error, {
         attempt: currentAttempt(),
@@ -96,7 +96,8 @@ export function createSyncActivities(deps: ActivityDeps) {
 
   /**
    * The fleet's batched first attempt: each account synced as by syncAccount, all at once (the fleet's
-   * concurrency counts them), each with its own lease; failures become items instead of failing the batch.
+   * concurrency counts them), each with its lease (the owner later single attempts use as well); failures
+   * become items instead of failing the batch.
    */
   async function syncAccounts(input: SyncAccountsBatchInput): Promise<SyncAccountsBatchResult> {
     const results = await Promise.all(

@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 /**
  * One sync per account at a time across the whole system: the fleet run's activity and an on-demand
  * syncAccountWorkflow's activity both take this lease before touching the platform. The owner is the
- * activity's workflow id + activity id, stable across retries, so a retried attempt takes its own lease back
- * at once; a crashed worker's lease ends with its TTL.
+ * workflow id + account id (activities/context.ts), the same for every attempt of that workflow, so a retried
+ * attempt takes its own lease back at once; a crashed worker's lease ends with its TTL.
  */
 export interface AccountLease {
   /** true when `owner` now holds the lease (freshly, or again). */

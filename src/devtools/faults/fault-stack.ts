@@ -258,6 +258,9 @@ async function deploy(args: {
     taskQueue,
     tiktokRequestsPerMinute: args.options.tiktokRequestsPerMinute,
   });
+  // A scenario starts from the plain platforms: whatever the one before injected and did not use is gone.
+  await args.simulator.control.clearFaults();
+  await args.simulator.control.setFaults({ all: { latencyMs: args.options.latencyMs } });
   await args.simulator.control.clearRequestLog();
   const workers: ServiceProcess[] = [];
   const apis: ServiceProcess[] = [];

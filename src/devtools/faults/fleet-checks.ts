@@ -9,7 +9,10 @@ export interface FleetFigures {
   accounts: number;
   /** Accounts whose last sync is from this run (database). */
   synced: number;
-  /** Accounts this run did not sync: neither synced nor skipped or re-authorised for their own reasons. */
+  /**
+   * Accounts this run did not sync. Every account of the suite is active, due and holds a valid token, and no
+   * other sync runs: one that is not synced (whatever the run called it, failed or skipped) is lost.
+   */
   lost: number;
   /** Rows written twice (posts per platform id, snapshots per day) plus accounts the run counted twice. */
   duplicates: number;
@@ -48,7 +51,6 @@ export async function fleetFigures(
   const db = deployment.db;
   const accounts = Number((await db.query('select count(*)::int as n from social_accounts')).rows[0].n);
   const synced = await deployment.syncedSince(fleet.startedAt);
-  const ownReasons = result ? result.skipped + result.reauthRequired : 0;
   const duplicatePosts = Number(
     (
       await db.query(
@@ -78,7 +80,7 @@ export async function fleetFigures(
     error,
     accounts,
     synced,
-    lost: Math.max(0, accounts - synced - ownReasons),
+    lost: accounts - synced,
     duplicates: duplicatePosts + duplicateSnapshots + countedTwice,
     refetched,
     durationMs,
@@ -99,6 +101,7 @@ export function describeFleet(figures: FleetFigures, undisturbedMs: number | nul
   if (undisturbedMs) parts[0] += ` (${signedPercent(figures.durationMs / undisturbedMs - 1)} vs undisturbed)`;
   parts.push(`synced ${figures.synced}/${figures.accounts}`, `accounts lost ${figures.lost}`);
   parts.push(`duplicates ${figures.duplicates}`, `refetched ${figures.refetched}`);
+  if (figures.result?.skipped) parts.push(`run reports ${figures.result.skipped} skipped`);
   if (figures.result?.failed) {
     const codes = Object.entries(figures.failureCodes)
       .map(([code, count]) => `${JSON.stringify(code)} x${count}`)

@@ -14,6 +14,8 @@ export interface ServiceProcess {
   baseUrl: string | null;
   /** pino messages (`msg`) seen so far, counted. */
   messageCount(msg: string): number;
+  /** An API's own durations (ms) of the requests it answered with `status` (its `request` log lines). */
+  requestDurations(status: number): number[];
   tail(lines?: number): string;
   exited: Promise<void>;
   isRunning(): boolean;
@@ -55,16 +57,20 @@ function spawnService(
   const child = spawnTypeScript(entry, env);
   const lines: string[] = [];
   const counts = new Map<string, number>();
+  const durations = new Map<number, number[]>();
   const collect = (line: string) => {
     lines.push(line);
     if (lines.length > 200) lines.splice(0, lines.length - 200);
     if (!line.startsWith('{')) return;
+    let entry: { msg?: unknown; status?: unknown; ms?: unknown };
     try {
-      const msg = (JSON.parse(line) as { msg?: unknown }).msg;
-      if (typeof msg === 'string') counts.set(msg, (counts.get(msg) ?? 0) + 1);
+      entry = JSON.parse(line) as typeof entry;
     } catch {
-      // not a log line
+      return; // not a log line
     }
+    if (typeof entry.msg === 'string') counts.set(entry.msg, (counts.get(entry.msg) ?? 0) + 1);
+    if (entry.msg === 'request' && typeof entry.status === 'number' && typeof entry.ms === 'number')
+      durations.set(entry.status, [...(durations.get(entry.status) ?? []), entry.ms]);
   };
   for (const stream of [child.stdout, child.stderr])
     if (stream) readline.createInterface({ input: stream }).on('line', collect);
@@ -87,6 +93,7 @@ function spawnService(
     child,
     baseUrl: port === null ? null : `http://127.0.0.1:${port}`,
     messageCount: (msg) => counts.get(msg) ?? 0,
+    requestDurations: (status) => [...(durations.get(status) ?? [])],
     tail: (count = 30) => lines.slice(-count).join('\n'),
     exited,
     isRunning: () => running,

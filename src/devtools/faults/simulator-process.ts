@@ -30,6 +30,8 @@ export interface SimulatorApps {
 
 export interface SimulatorControlClient {
   setFaults(faults: FaultSettings): Promise<void>;
+  /** No random faults and no pending "fail the next calls" rules (latency included: set it again). */
+  clearFaults(): Promise<void>;
   failNext(platform: Platform, externalId: string, count: number, failure: FailureKind): Promise<void>;
   setTikTokQuota(requestsPerWindow: number, windowMs: number): Promise<void>;
   /** Tokens for the seeded accounts offset..offset+limit of a platform. */
@@ -106,6 +108,7 @@ function controlClient(controlUrl: string): SimulatorControlClient {
   }
   return {
     setFaults: (faults) => call('PUT', '/faults', faults),
+    clearFaults: () => call('DELETE', '/faults'),
     failNext: (platform, externalId, count, failure) =>
       call('POST', `/accounts/${platform}/${encodeURIComponent(externalId)}/fail-next`, { count, failure }),
     setTikTokQuota: (requestsPerWindow, windowMs) =>

@@ -17,6 +17,11 @@ export interface ErrorBody {
 export const SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 /** How long an unclassified error may wait for the database probe before it is answered. */
 const PROBE_TIMEOUT_MS = 250;
+/**
+ * One warning per dependency per 10 s while it is down (with the count of requests since the last one): every
+ * request still has its access log line with status 503, and an outage must not flood the log.
+ */
+const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
 
 export interface ErrorHandlerOptions {
   /**
@@ -33,6 +38,17 @@ export interface ErrorHandlerOptions {
  * about the cause (that goes to the log).
  */
 export function errorHandler(options: ErrorHandlerOptions = {}) {
+  const lastWarned = new Map<string, { at: number; since: number }>();
+  const warnUnavailable = (ctx: AppContext, dependency: string, error: unknown) => {
+    const seen = lastWarned.get(dependency) ?? { at: 0, since: 0 };
+    seen.since++;
+    lastWarned.set(dependency, seen);
+    if (Date.now() - seen.at < UNAVAILABLE_LOG_INTERVAL_MS) return;
+    // Name and code only: a driver's message quotes the failed SQL with its values.
+    const { name, code } = error as { name?: unknown; code?: unknown };
+    ctx.state.log.warn({ dependency, err: { name, code }, requests: seen.since }, 'dependency unavailable');
+    lastWarned.set(dependency, { at: Date.now(), since: 0 });
+  };
   return async function errorMiddleware(ctx: AppContext, next: Next): Promise<void> {
     try {
       await next();
@@ -47,10 +63,8 @@ export function errorHandler(options: ErrorHandlerOptions = {}) {
       const appError = toAppError(error);
       if (appError) return respond(ctx, appError);
       const dependency = unavailableDependency(error) ?? (await probedDatabase(options));
-      // Name and code only: a driver's message quotes the failed SQL with its values.
-      const { name, code } = error as { name?: unknown; code?: unknown };
       if (dependency) {
-        ctx.state.log.warn({ dependency, err: { name, code } }, 'dependency unavailable');
+        warnUnavailable(ctx, dependency, error);
         return respond(ctx, serviceUnavailable());
       }
       ctx.state.log.error({ err: error }, 'unhandled error');
