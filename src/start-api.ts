@@ -29,7 +29,10 @@ async function main(): Promise<void> {
         'redis not ready: limiters fail open (general, social) or fall back to memory until it is',
       );
     }
-    const temporal = await connectTemporalClient(config.temporal, apiConnectionOptions(config.temporal.address));
+    const temporal = await connectTemporalClient(
+      config.temporal,
+      apiConnectionOptions(config.temporal.address),
+    );
     const app = createApp({
       config,
       logger,

@@ -119,9 +119,7 @@ export async function startApiHarness(options: ApiHarnessOptions): Promise<ApiHa
   });
   const config = withSimulator(base, shared.sim);
   const redis =
-    options.rateLimitRedis !== undefined
-      ? options.rateLimitRedis
-      : createRedis({ url: config.redis.url });
+    options.rateLimitRedis !== undefined ? options.rateLimitRedis : createRedis({ url: config.redis.url });
   if (redis && options.rateLimitRedis === undefined) await waitUntilReady(redis, 5_000);
   const logs = new LogCapture();
   const metrics = createApiMetrics();

@@ -62,8 +62,10 @@ export function createResilientLimiter(options: ResilientLimiterOptions): Middle
   };
   const mirror =
     behaviour.onStoreError === 'memory'
-      ? (key: string, [remaining, reset, total]: RedisAnswer) =>
-          memoryStore.set(key, { id: key, reset, remaining, total })
+      ? (key: string, [remaining, reset, total]: RedisAnswer) => {
+          sweepExpired(memoryStore); // mirrored keys accumulate while Redis is healthy
+          memoryStore.set(key, { id: key, reset, remaining, total });
+        }
       : undefined;
   const redisLimiter =
     options.redis && options.guard
