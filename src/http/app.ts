@@ -40,7 +40,7 @@ export interface AppDeps {
   logger: Logger;
   readiness: ReadinessChecks;
   orm: MikroORM;
-  /** The limiters' own Redis client (~100 ms deadline, no offline queue); null: in-process store. */
+  /** The limiters' own Redis client (no offline queue; the limiters bound their wait); null: in-process store. */
   rateLimitRedis: Redis | null;
   /** The process's one Temporal client. */
   temporal: Client;

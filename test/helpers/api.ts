@@ -40,7 +40,7 @@ export interface ApiHarnessOptions {
   label: string;
   /** A function gets the harness's base URL, e.g. for redirect URIs that name the API's own callback. */
   env?: Record<string, string | undefined> | ((baseUrl: string) => Record<string, string | undefined>);
-  /** The limiters' Redis client; default: a real one with the 100 ms deadline. null: in-process store. */
+  /** The limiters' Redis client; default: a real one on the run's Redis. null: in-process store. */
   rateLimitRedis?: Redis | null;
   scheduleIds?: string[];
   /** Reuse one database/Temporal/simulator across harnesses of the same file. */
