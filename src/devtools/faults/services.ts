@@ -14,8 +14,8 @@ export interface ServiceProcess {
   baseUrl: string | null;
   /** pino messages (`msg`) seen so far, counted. */
   messageCount(msg: string): number;
-  /** An API's own durations (ms) of the requests it answered with `status` (its `request` log lines). */
-  requestDurations(status: number): number[];
+  /** An API's own durations (ms) of the requests it answered so far, in order (its `request` log lines). */
+  requestDurations(): number[];
   tail(lines?: number): string;
   exited: Promise<void>;
   isRunning(): boolean;
@@ -57,20 +57,19 @@ function spawnService(
   const child = spawnTypeScript(entry, env);
   const lines: string[] = [];
   const counts = new Map<string, number>();
-  const durations = new Map<number, number[]>();
+  const durations: number[] = [];
   const collect = (line: string) => {
     lines.push(line);
     if (lines.length > 200) lines.splice(0, lines.length - 200);
     if (!line.startsWith('{')) return;
-    let entry: { msg?: unknown; status?: unknown; ms?: unknown };
+    let entry: { msg?: unknown; ms?: unknown };
     try {
       entry = JSON.parse(line) as typeof entry;
     } catch {
       return; // not a log line
     }
     if (typeof entry.msg === 'string') counts.set(entry.msg, (counts.get(entry.msg) ?? 0) + 1);
-    if (entry.msg === 'request' && typeof entry.status === 'number' && typeof entry.ms === 'number')
-      durations.set(entry.status, [...(durations.get(entry.status) ?? []), entry.ms]);
+    if (entry.msg === 'request' && typeof entry.ms === 'number') durations.push(entry.ms);
   };
   for (const stream of [child.stdout, child.stderr])
     if (stream) readline.createInterface({ input: stream }).on('line', collect);
@@ -93,7 +92,7 @@ function spawnService(
     child,
     baseUrl: port === null ? null : `http://127.0.0.1:${port}`,
     messageCount: (msg) => counts.get(msg) ?? 0,
-    requestDurations: (status) => [...(durations.get(status) ?? [])],
+    requestDurations: () => [...durations],
     tail: (count = 30) => lines.slice(-count).join('\n'),
     exited,
     isRunning: () => running,
