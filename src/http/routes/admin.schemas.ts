@@ -13,7 +13,13 @@ export const syncDataBody = z
       .optional()
       .describe('accounts synced more recently are skipped; default SYNC_MIN_AGE_HOURS'),
     platform: platformSchema.optional().describe('only this platform; default both'),
-    concurrency: z.number().int().min(1).max(300).optional().describe('default SYNC_CONCURRENCY (at most 300)'),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(300)
+      .optional()
+      .describe('default SYNC_CONCURRENCY (at most 300)'),
   })
   .optional()
   .transform((body) => body ?? {});
