@@ -21,7 +21,8 @@ import { syncAllAccountsWorkflow } from '../../../workflows';
 import { newSuiteSecrets, serviceEnvironment, type SuiteSecrets } from './environment';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres';
 import { startPrivateRedis, type PrivateRedis } from './private-redis';
-import { startApiProcess, startWorkerProcess, type ServiceProcess } from './services';
+import type { Cleanup } from './cleanup';
+import { killServiceProcesses, startApiProcess, startWorkerProcess, type ServiceProcess } from './services';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process';
 
 /**
@@ -29,7 +30,7 @@ import { startSimulatorProcess, type SimulatorProcess } from './simulator-proces
  * on a SQLite file it may kill and restart, the simulator process, and a template database holding the
  * migrated schema, the seeded accounts (tokens the simulator issued) and one API user. Every scenario gets a
  * Deployment: a copy of the template, its own Redis key prefix and task queue, its own worker and API
- * processes.
+ * processes. Whatever it starts is registered with the suite's Cleanup the moment it exists.
  */
 export interface FaultStackOptions {
   accountsPerPlatform: number;
@@ -49,7 +50,6 @@ export interface FaultStack {
   /** A bearer token of the template's API user (owns no account: its reads are cheap). */
   apiUserToken: string;
   deploy(label: string): Promise<Deployment>;
-  close(): Promise<void>;
 }
 
 export interface TemporalServer {
@@ -63,58 +63,54 @@ const TEMPLATE_DATABASE = 'faults_template';
 export async function startFaultStack(
   options: FaultStackOptions,
   log: (line: string) => void,
+  cleanup: Cleanup,
 ): Promise<FaultStack> {
-  const closers: (() => Promise<unknown>)[] = [];
-  const close = async () => {
-    for (const closer of closers.reverse()) await closer().catch(() => undefined);
-  };
-  try {
-    const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsync-faults-'));
-    closers.push(async () => fs.rmSync(tempDir, { recursive: true, force: true }));
-    const [postgres, redis, simulator] = await Promise.all([
-      startPrivatePostgres(),
-      startPrivateRedis(),
+  const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'socialsync-faults-'));
+  cleanup.add(async () => fs.rmSync(tempDir, { recursive: true, force: true }));
+  // Worker and API processes a scenario had not stopped yet (an error or a signal cut it short).
+  cleanup.add(killServiceProcesses);
+  const [postgres, redis, simulator] = await Promise.all([
+    cleanup.starting(startPrivatePostgres(), (server) => server.destroy()),
+    cleanup.starting(startPrivateRedis(), (server) => server.destroy()),
+    cleanup.starting(
       startSimulatorProcess({
         accountsPerPlatform: options.accountsPerPlatform,
         latencyMs: options.latencyMs,
       }),
-    ]);
-    closers.push(
-      () => postgres.destroy(),
-      () => redis.destroy(),
-      () => simulator.stop(),
-    );
-    await simulator.control.setTikTokQuota(options.tiktokRequestsPerMinute, 60_000);
-    const temporal = await startTemporal(path.join(tempDir, 'temporal.db'));
-    closers.push(() => temporal.stop());
-    log(`PostgreSQL ${postgres.url('')}, Redis ${redis.url}, Temporal ${temporal.address}`);
-    const connection = await Connection.connect({ address: temporal.address });
-    closers.push(() => connection.close());
-    const client = new Client({ connection });
-    const secrets = newSuiteSecrets();
-    const apiUserId = await seedTemplate(postgres, simulator, secrets, options.accountsPerPlatform);
-    const apiUserToken = createTokenService({
-      secret: secrets.jwtSecret,
-      ttlSeconds: 24 * 3600,
-    }).issueAccessToken({ userId: apiUserId, role: 'influencer' }).token;
-    log(`template database seeded with ${options.accountsPerPlatform * 2} accounts`);
-    return {
-      options,
-      postgres,
-      redis,
-      simulator,
-      temporal: temporal.handle,
-      client,
-      accountCount: options.accountsPerPlatform * 2,
-      apiUserToken,
-      deploy: (label) =>
-        deploy({ label, postgres, redis, simulator, secrets, options, client, temporal: temporal.handle }),
-      close,
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+      (sim) => sim.stop(),
+    ),
+  ]);
+  await simulator.control.setTikTokQuota(options.tiktokRequestsPerMinute, 60_000);
+  const temporal = await cleanup.starting(startTemporal(path.join(tempDir, 'temporal.db')), (server) =>
+    server.stop(),
+  );
+  log(`PostgreSQL ${postgres.url('')}, Redis ${redis.url}, Temporal ${temporal.address}`);
+  const connection = await cleanup.starting(Connection.connect({ address: temporal.address }), (c) =>
+    c.close(),
+  );
+  const client = new Client({ connection });
+  const secrets = newSuiteSecrets();
+  const apiUserId = await seedTemplate(postgres, simulator, secrets, options.accountsPerPlatform);
+  const apiUserToken = createTokenService({
+    secret: secrets.jwtSecret,
+    ttlSeconds: 24 * 3600,
+  }).issueAccessToken({
+    userId: apiUserId,
+    role: 'influencer',
+  }).token;
+  log(`template database seeded with ${options.accountsPerPlatform * 2} accounts`);
+  return {
+    options,
+    postgres,
+    redis,
+    simulator,
+    temporal: temporal.handle,
+    client,
+    accountCount: options.accountsPerPlatform * 2,
+    apiUserToken,
+    deploy: (label) =>
+      deploy({ label, postgres, redis, simulator, secrets, options, client, temporal: temporal.handle }),
+  };
 }
 
 async function startTemporal(

@@ -7,7 +7,8 @@
  * Not part of `npm test`: it takes minutes. Everything it starts is stopped and deleted, also on failure.
  */
 import { execFileSync } from 'node:child_process';
-import { startFaultStack, type FaultStack } from './fault-stack';
+import { Cleanup } from './cleanup';
+import { startFaultStack } from './fault-stack';
 import {
   platformBursts,
   postgresStopped,
@@ -98,27 +99,23 @@ async function main(): Promise<number> {
   log(
     `starting the stack: ${args.accountsPerPlatform} accounts per platform, platform latency ${args.latencyMs} ms`,
   );
-  let stack: FaultStack | null = null;
-  const stopStack = async () => {
-    const running = stack;
-    stack = null;
-    await running?.close();
-  };
+  const cleanup = new Cleanup();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log(`${signal}: stopping everything the suite started`);
-      void stopStack().finally(() => process.exit(130));
+      void cleanup.run().finally(() => process.exit(130));
     });
   }
   const results: ScenarioResult[] = [];
   try {
-    stack = await startFaultStack(
+    const stack = await startFaultStack(
       {
         accountsPerPlatform: args.accountsPerPlatform,
         latencyMs: args.latencyMs,
         tiktokRequestsPerMinute: args.tiktokRequestsPerMinute,
       },
       log,
+      cleanup,
     );
     const context: ScenarioContext = { stack, undisturbedMs: null, log };
     for (const scenario of scenarios) {
@@ -139,7 +136,7 @@ async function main(): Promise<number> {
       }
     }
   } finally {
-    await stopStack();
+    await cleanup.run();
   }
   const held = results.filter((result) => result.held).length;
   const lost = results.reduce((sum, result) => sum + result.accountsLost, 0);

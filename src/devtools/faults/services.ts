@@ -27,6 +27,14 @@ export interface ServiceProcess {
 
 const READY_TIMEOUT_MS = 180_000;
 
+/** Every worker and API process started and not yet gone. */
+const live = new Set<ServiceProcess>();
+
+/** SIGKILLs every worker and API process still running (the suite's last resort on its way out). */
+export async function killServiceProcesses(): Promise<void> {
+  await Promise.all([...live].map((service) => service.kill()));
+}
+
 export async function startWorkerProcess(name: string, env: Record<string, string>): Promise<ServiceProcess> {
   const service = spawnService(name, 'src/start-worker.ts', env, null);
   await waitUntil(service, () => service.messageCount('worker running') > 0, 'worker running');
@@ -77,6 +85,7 @@ function spawnService(
   const exited = new Promise<void>((resolve) =>
     child.once('exit', () => {
       running = false;
+      live.delete(service);
       resolve();
     }),
   );
@@ -87,7 +96,7 @@ function spawnService(
     await exited;
     if (timer) clearTimeout(timer);
   };
-  return {
+  const service: ServiceProcess = {
     name,
     child,
     baseUrl: port === null ? null : `http://127.0.0.1:${port}`,
@@ -99,6 +108,8 @@ function spawnService(
     kill: () => signal('SIGKILL', null),
     stop: (graceMs = 30_000) => signal('SIGTERM', graceMs),
   };
+  live.add(service);
+  return service;
 }
 
 async function waitUntil(service: ServiceProcess, ready: () => boolean, what: string): Promise<void> {
