@@ -267,7 +267,7 @@ export const platformBursts: Scenario = {
         throttled += stats?.throttled ?? 0;
       }
       const line = fleetResult(
-        'platform 5xx, timeout and 429 bursts mid-fleet',
+        'platform 5xx, timeout and TikTok 429 bursts mid-fleet',
         figures,
         context.undisturbedMs,
       );
