@@ -34,7 +34,7 @@ async function main(): Promise<void> {
           logger,
         })
       : null;
-    const orm = await openOrm({ databaseUrl: config.databaseUrl, poolMax: 30 });
+    const orm = await openOrm({ databaseUrl: config.databaseUrl, poolMax: 30, keepQueryFrames: true });
     const redis = createRedis({ url: config.redis.url });
     redis.on('error', (error) => logger.warn({ err: error.message }, 'redis error'));
     const connection = await connectWorkerConnection(config.temporal);

@@ -12,9 +12,20 @@ export interface OrmConfigInput {
   /** Pool size per process; the worker runs many activities at once. */
   poolMax?: number;
   debug?: boolean;
+  /**
+   * A driver error's own stack ends in the socket parser; with this, knex keeps the frames where each query
+   * was built (our store functions), which is what a failed activity shows in the Web UI. It costs one Error
+   * per query (about 2-3 % of the API's CPU under load), so only the worker turns it on.
+   */
+  keepQueryFrames?: boolean;
 }
 
-export function createOrmConfig({ databaseUrl, poolMax = 20, debug = false }: OrmConfigInput): Options {
+export function createOrmConfig({
+  databaseUrl,
+  poolMax = 20,
+  debug = false,
+  keepQueryFrames = false,
+}: OrmConfigInput): Options {
   return defineConfig({
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
@@ -22,9 +33,7 @@ export function createOrmConfig({ databaseUrl, poolMax = 20, debug = false }: Or
     discovery: { warnWhenNoEntities: true },
     extensions: [Migrator],
     pool: { min: 0, max: poolMax },
-    // A driver error's own stack ends in the socket parser; knex then keeps the frames where the query was
-    // built (our store functions), which is what a failure in the Web UI needs. Costs one Error per query.
-    driverOptions: { asyncStackTraces: true },
+    driverOptions: { asyncStackTraces: keepQueryFrames },
     debug,
     // Explicit types on every property: the service runs through tsx/esbuild, which emits no decorator metadata.
     forceUtcTimezone: true,

@@ -16,7 +16,27 @@ export function presentUser(user: User) {
   };
 }
 
-export function presentAccount(account: SocialAccount) {
+/** What an account answer shows: a SocialAccount entity, or the row listOwnAccounts reads. */
+export type AccountView = Pick<
+  SocialAccount,
+  | 'id'
+  | 'platform'
+  | 'externalId'
+  | 'username'
+  | 'displayName'
+  | 'status'
+  | 'followers'
+  | 'following'
+  | 'mediaCount'
+  | 'engagementRate'
+  | 'lastSyncedAt'
+  | 'lastRefreshedAt'
+  | 'accessExpiresAt'
+  | 'lastErrorCode'
+  | 'createdAt'
+>;
+
+export function presentAccount(account: AccountView) {
   return {
     id: account.id,
     platform: account.platform,

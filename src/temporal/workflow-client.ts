@@ -13,6 +13,7 @@ import {
 } from '../../workflows/contract';
 import type { Platform } from '../platforms/types';
 import { refreshExpiringTokensWorkflow, syncAccountWorkflow, syncAllAccountsWorkflow } from '../../workflows';
+import { LRUCache } from 'lru-cache';
 import { readOutcome, type WorkflowOutcome } from './workflow-outcome';
 
 /** On-demand fleet runs share one id: a second request while one runs gets the running one back. */
@@ -48,7 +49,15 @@ export interface RunSummary extends RunBasics {
  * Start, describe and list helpers over the process's one Temporal client (start-api.ts creates it).
  * Ids come only from workflows/shared.ts; inputs carry ids, never tokens.
  */
+/**
+ * Outcomes of closed runs, by run id: a closed run's result or failure never changes, and reading it costs a
+ * second round trip (the history) after describe. Clients poll a status until it closes, then keep reading it.
+ */
+const CLOSED_OUTCOMES_KEPT = 1_000;
+
 export function createWorkflowClient({ client, taskQueue }: { client: Client; taskQueue: string }) {
+  const closedOutcomes = new LRUCache<string, WorkflowOutcome>({ max: CLOSED_OUTCOMES_KEPT });
+
   /** The workflow function names its type and types its one input: a changed input fails to compile here. */
   async function start<W extends Workflow>(
     workflow: W,
@@ -109,7 +118,12 @@ export function createWorkflowClient({ client, taskQueue }: { client: Client; ta
         throw error;
       }
       const attributes = description.typedSearchAttributes;
-      const outcome = await readOutcome(client, handle, description.status.name);
+      const status = description.status.name;
+      let outcome = closedOutcomes.get(description.runId);
+      if (!outcome) {
+        outcome = await readOutcome(client, handle, status);
+        if (status !== 'RUNNING') closedOutcomes.set(description.runId, outcome);
+      }
       return {
         ...runBasics(description),
         accountId: attributes.get(ACCOUNT_ID_SEARCH_ATTRIBUTE) ?? null,

@@ -20,7 +20,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `${env.templateDatabase}_${process.pid}_${++counter}`;
   await runOnServer(env.postgresUrl, `create database "${name}" template "${env.templateDatabase}"`);
   const url = databaseUrl(env.postgresUrl, name);
-  const orm = await openOrm({ databaseUrl: url, poolMax: 20 });
+  const orm = await openOrm({ databaseUrl: url, poolMax: 20, keepQueryFrames: true });
   return {
     url,
     orm,

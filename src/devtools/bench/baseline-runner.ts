@@ -16,7 +16,7 @@ import { runPlainFleet } from './baseline-fleet';
  */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const orm = await openOrm({ databaseUrl: config.databaseUrl, poolMax: 30 });
+  const orm = await openOrm({ databaseUrl: config.databaseUrl, poolMax: 30, keepQueryFrames: true });
   const redis = createRedis({ url: config.redis.url });
   const deps = {
     config,

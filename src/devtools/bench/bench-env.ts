@@ -14,7 +14,10 @@ export interface BenchTargets {
  * The environment of the processes under test (worker, or baseline runner): the same configuration path as
  * production (loadConfig), pointed at the simulator, a fresh database, a fresh Redis key prefix.
  */
-export function benchEnvironment(args: BenchArgs, targets: BenchTargets): Record<string, string> {
+export function benchEnvironment(
+  args: Pick<BenchArgs, 'redisUrl' | 'tiktokQuota' | 'concurrency'>,
+  targets: BenchTargets,
+): Record<string, string> {
   const { simulator } = targets;
   const apps = simulator.control.apps();
   const urls = simulator.urls;

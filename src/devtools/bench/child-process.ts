@@ -7,12 +7,21 @@ import { PROJECT_ROOT } from '../tooling/toolchain';
  * A TypeScript entry point in its own Node process (`node --import tsx`, no tsx wrapper process), so its
  * peak RSS is its own and not the benchmark driver's or the simulator's.
  */
-export function spawnTypeScript(entry: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
+export function spawnTypeScript(
+  entry: string,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** Node flags that write a V8 CPU profile into `dir` when the process exits (none without a folder). */
+export function cpuProfileFlags(dir: string | null): string[] {
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /** Peak resident set size (VmHWM) of a live process, in MB; null where /proc is not available. */

@@ -7,8 +7,6 @@
 import 'reflect-metadata';
 import path from 'node:path';
 import fs from 'node:fs';
-import { Client as PgClient } from 'pg';
-import { Redis } from 'ioredis';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../../config';
 import { createTokenCipher } from '../../crypto/token-cipher';
@@ -22,6 +20,7 @@ import { runDurable } from './bench-durable';
 import { benchEnvironment } from './bench-env';
 import { formatReport, type RunFigures } from './bench-report';
 import { seedBenchAccounts } from './bench-seed';
+import { dropDatabase, deleteRedisKeys, withDatabase } from './bench-stack';
 import { captureTail, spawnTypeScript } from './child-process';
 
 async function main(): Promise<void> {
@@ -71,7 +70,7 @@ async function main(): Promise<void> {
     await simulator.stop();
     await devServer?.stop();
     await dropDatabase(args.postgresUrl, databaseUrl);
-    await deleteKeys(args.redisUrl, keyPrefix);
+    await deleteRedisKeys(args.redisUrl, keyPrefix);
     fs.rmSync(runDir, { recursive: true, force: true });
   }
 }
@@ -184,36 +183,6 @@ async function runBaseline(env: Record<string, string>): Promise<RunFigures> {
     peakRssMb: number;
   };
   return { mode: 'baseline (plain Node, no Temporal)', wallMs: result.durationMs, ...result };
-}
-
-function withDatabase(serverUrl: string, name: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropDatabase(serverUrl: string, databaseUrl: string): Promise<void> {
-  const client = new PgClient({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(`drop database if exists "${new URL(databaseUrl).pathname.slice(1)}" with (force)`);
-  } finally {
-    await client.end();
-  }
-}
-
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 function log(message: string): void {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Next } from 'koa';
 import type { Logger } from 'pino';
 import type { AppContext } from '../context';
@@ -18,7 +18,8 @@ export interface RequestContextDeps {
 
 /**
  * First middleware: request id (also in X-Request-Id and every log line), client address, one
- * EntityManager, then the access log line and the latency histogram once the answer is known.
+ * EntityManager (forked when first used), then the access log line and the latency histogram once the answer
+ * is known.
  */
 export function requestContext({ logger, orm, metrics, clientIp }: RequestContextDeps) {
   return async function requestContextMiddleware(ctx: AppContext, next: Next): Promise<void> {
@@ -29,7 +30,9 @@ export function requestContext({ logger, orm, metrics, clientIp }: RequestContex
     ctx.state.requestId = requestId;
     ctx.state.clientIp = clientIp(ctx);
     ctx.state.log = logger.child({ requestId });
-    ctx.state.em = orm.em.fork();
+    // Forked on first use: /healthz, refused and rate-limited requests never touch the database.
+    let em: EntityManager | undefined;
+    Object.defineProperty(ctx.state, 'em', { get: () => (em ??= orm.em.fork()), configurable: true });
     try {
       await next();
     } finally {

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { SocialAccount } from '../../db/entities';
 import type { AppContext } from '../context';
 import { defineRoute, type RouteDefinition } from '../openapi/route';
 import { presentAccount, presentHistoryDay, presentPost } from '../presenters';
 import { accountSchema, historyDaySchema, idParams, platformParams, postSchema } from '../schemas';
 import type { AccountsService } from '../services/accounts-service';
-import { listHistory, listPosts } from '../services/account-data';
+import { listHistory, listOwnAccounts, listPosts } from '../services/account-data';
 import { connectBody, historyQuery, postsQuery } from './accounts.schemas';
 import { CONNECT_EXAMPLES } from './examples';
 
@@ -78,14 +77,9 @@ export function accountRoutes(accounts: AccountsService): RouteDefinition[] {
         schema: z.object({ accounts: z.array(accountSchema) }),
       },
       errors: ['UNAUTHENTICATED'],
-      handler: async (ctx) => {
-        const rows = await ctx.state.em.find(
-          SocialAccount,
-          { owner: user(ctx).id },
-          { orderBy: { createdAt: 'asc', id: 'asc' } },
-        );
-        return { accounts: rows.map(presentAccount) };
-      },
+      handler: async (ctx) => ({
+        accounts: (await listOwnAccounts(ctx.state.em, user(ctx).id)).map(presentAccount),
+      }),
     }),
     defineRoute({
       method: 'get',

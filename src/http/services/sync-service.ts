@@ -1,5 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { SocialAccount } from '../../db/entities';
+import type { AccountStatus } from '../../db/entities';
 import type { Platform } from '../../platforms/types';
 import { AppError } from '../../errors';
 import type { WorkflowClient, WorkflowStatusView } from '../../temporal/workflow-client';
@@ -18,21 +17,27 @@ export async function findAccountToSync(
   ctx: AppContext,
   platform: Platform,
   target: SyncTarget,
-): Promise<SocialAccount> {
-  const em: EntityManager = ctx.state.em;
+): Promise<{ id: string; platform: Platform; status: AccountStatus }> {
   const user = ctx.state.user;
   if (!user && !target.accountId) {
     throw new AppError('VALIDATION_FAILED', 'Invalid input: body.accountId.', [
       { field: 'body.accountId', message: 'is required for X-Cron-Secret callers' },
     ]);
   }
-  const where = {
-    platform,
-    status: { $ne: 'disconnected' as const },
-    ...(target.accountId ? { id: target.accountId } : {}),
-    ...(user ? { owner: user.id } : {}),
-  };
-  const account = await em.findOne(SocialAccount, where, { orderBy: { createdAt: 'desc', id: 'desc' } });
+  // The query builder, not em.findOne: a sync request waits on this and on the start, nothing else.
+  const query = ctx.state.em
+    .getKnex()('social_accounts')
+    .select('id', 'platform', 'status')
+    .where({ platform })
+    .whereNot({ status: 'disconnected' })
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .first();
+  if (target.accountId) query.andWhere({ id: target.accountId });
+  if (user) query.andWhere({ owner_id: user.id });
+  const account: { id: string; platform: Platform; status: AccountStatus } | undefined = await query;
   if (!account) throw new AppError('NOT_FOUND', `No connected ${platform} account.`);
   if (account.status !== 'active') {
     throw new AppError('REAUTH_REQUIRED', `The ${platform} account needs to be connected again.`, {
@@ -58,7 +63,12 @@ export async function findVisibleWorkflow(
   if (ctx.state.cron || user?.role === 'admin') return view;
   const accountId = idSchema.safeParse(view.accountId).success ? view.accountId : null;
   const owned =
-    user && accountId ? await ctx.state.em.count(SocialAccount, { id: accountId, owner: user.id }) : 0;
+    user && accountId
+      ? await ctx.state.em
+          .getKnex()('social_accounts')
+          .first('id')
+          .where({ id: accountId, owner_id: user.id })
+      : undefined;
   if (!owned) throw new AppError('NOT_FOUND', 'No such workflow.');
   return view;
 }
