@@ -1,5 +1,6 @@
 import { createInstagramClient, createTikTokClient } from '../../src/platforms';
 import {
+  parseAnswerBody,
   parseJsonLosslessly,
   parseRetryAfterMs,
   scrubSecrets,
@@ -126,6 +127,15 @@ describe('HTTP helpers', () => {
       c: 1.5,
     });
     expect(parseJsonLosslessly('{"broken":')).toBeUndefined();
+  });
+
+  it('parses answers with JSON.parse unless the call may carry integers above 2^53', () => {
+    const body = '{"user_id":17841405793187218,"n":12}';
+    expect(parseAnswerBody(body, { largeIntegers: true })).toEqual({ user_id: '17841405793187218', n: 12 });
+    // What JSON.parse does to such an id, and why the code exchange opts out of it.
+    expect(parseAnswerBody(body, {})).toEqual({ user_id: 17841405793187220, n: 12 });
+    expect(parseAnswerBody('not json', {})).toBeUndefined();
+    expect(parseAnswerBody('  ', { largeIntegers: true })).toBeUndefined();
   });
 
   it('parses Retry-After as seconds or as an HTTP date', () => {

@@ -45,6 +45,7 @@ export async function requestShortLivedToken(
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: body.toString(),
     secrets: [cleanCode, appSecret],
+    largeIntegers: true,
   };
   const reply = await callInstagram(ctx.transport, ctx.now, call, codeExchangeSchema);
   const { access_token, user_id, permissions } = reply.value;

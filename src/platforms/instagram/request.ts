@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import {
   answerContext,
   logFailures,
-  parseJsonLosslessly,
+  parseAnswerBody,
   parseSuccessBody,
   send,
   type PlatformCall,
@@ -25,7 +25,7 @@ export async function callInstagram<T extends z.ZodType>(
   return logFailures(transport, async () => {
     const response = await send(transport, call);
     const usage = parseUsageHeaders(response.headers);
-    const body = parseJsonLosslessly(response.text);
+    const body = parseAnswerBody(response.text, call);
     const metaError = readMetaError(body);
     const requestId = metaError?.fbtraceId ?? response.headers.get('x-fb-trace-id');
     if (metaError || response.status >= 400) {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { PlatformUsage } from '../types';
-import { parseJsonLosslessly } from '../http';
 
 /**
  * Meta's usage headers (docs/platforms.md#instagram-rate-limits-and-usage-headers): percentages 0-100, sent "once enough calls have been
@@ -35,7 +34,7 @@ export function parseUsageHeaders(headers: Headers): PlatformUsage | null {
 
 function parseAppUsage(header: string | null): PlatformUsage['appUsage'] {
   if (!header) return undefined;
-  const parsed = appUsageSchema.safeParse(parseJsonLosslessly(header));
+  const parsed = appUsageSchema.safeParse(parseHeaderJson(header));
   if (!parsed.success) return undefined;
   return {
     callCount: parsed.data.call_count,
@@ -47,7 +46,7 @@ function parseAppUsage(header: string | null): PlatformUsage['appUsage'] {
 /** Several business objects or use-case types may be listed: the busiest one is what throttles us. */
 function parseBusinessUseCase(header: string | null): PlatformUsage['businessUseCase'] {
   if (!header) return undefined;
-  const parsed = bucSchema.safeParse(parseJsonLosslessly(header));
+  const parsed = bucSchema.safeParse(parseHeaderJson(header));
   if (!parsed.success) return undefined;
   const entries = Object.values(parsed.data).flat();
   if (entries.length === 0) return undefined;
@@ -62,4 +61,13 @@ function parseBusinessUseCase(header: string | null): PlatformUsage['businessUse
 
 function entryPeak(entry: z.output<typeof bucEntrySchema>): number {
   return Math.max(entry.call_count, entry.total_time, entry.total_cputime);
+}
+
+/** Percentages and business ids as keys: plain JSON.parse loses nothing here. */
+function parseHeaderJson(header: string): unknown {
+  try {
+    return JSON.parse(header) as unknown;
+  } catch {
+    return undefined;
+  }
 }

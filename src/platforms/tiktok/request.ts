@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import {
   answerContext,
   logFailures,
-  parseJsonLosslessly,
+  parseAnswerBody,
   parseSuccessBody,
   send,
   type HttpResponse,
@@ -30,7 +30,7 @@ export async function callTikTokApi<T extends z.ZodType>(
 ): Promise<PlatformResult<z.output<T>>> {
   return logFailures(transport, async () => {
     const response = await send(transport, call);
-    const body = parseJsonLosslessly(response.text);
+    const body = parseAnswerBody(response.text, call);
     const envelope = apiErrorEnvelopeSchema.safeParse(body);
     const requestId = (envelope.success ? envelope.data.error.log_id : undefined) ?? logIdHeader(response);
     if (envelope.success && envelope.data.error.code !== 'ok') {
@@ -52,7 +52,7 @@ export async function callTikTokOauth(
 ): Promise<PlatformResult<TikTokTokenResponse>> {
   return logFailures(transport, async () => {
     const response = await send(transport, call);
-    const body = parseJsonLosslessly(response.text);
+    const body = parseAnswerBody(response.text, call);
     const oauthError = oauthErrorSchema.safeParse(body);
     const requestId = (oauthError.success ? oauthError.data.log_id : undefined) ?? logIdHeader(response);
     const hasToken = typeof (body as { access_token?: unknown } | undefined)?.access_token === 'string';
