@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { createTokenCipher } from './crypto/token-cipher';
@@ -15,6 +16,7 @@ import { installTemporalRuntime } from './temporal/runtime';
 import { ensureSchedules } from './temporal/schedules';
 import { ensureWebhookDrainer } from './temporal/webhook-drainer';
 import { createTemporalWorker } from './temporal/worker';
+import { prebuiltWorkflowBundle } from './temporal/workflow-bundle';
 
 /** Composition root of the Temporal worker: the only place that opens its connections. */
 async function main(): Promise<void> {
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       activities,
+      workflowBundle: await prebuiltWorkflowBundle(path.resolve(config.dataDir, 'build'), logger),
       maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
       shutdownGraceSeconds: config.worker.shutdownGraceSeconds,

@@ -1,14 +1,12 @@
-import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-
-export const WORKFLOWS_PATH = path.resolve(__dirname, '..', '..', 'workflows', 'index.ts');
+import { WORKFLOWS_PATH } from './workflow-bundle';
 
 export interface CreateWorkerInput {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   activities: object;
-  /** A prebuilt bundle (tests bundle once per run); otherwise workflows/index.ts is bundled at start. */
+  /** A prebuilt bundle (workflow-bundle.ts; tests bundle once per run); otherwise bundled in this process. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;

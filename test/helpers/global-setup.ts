@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../src/devtools/dev/temporal-dev-server';
-import { WORKFLOWS_PATH } from '../../src/temporal/worker';
+import { writeWorkflowBundle } from '../../src/temporal/workflow-bundle';
 import { PROJECT_ROOT, readToolchain } from '../../src/devtools/tooling/toolchain';
 import { databaseUrl, publishIntegrationEnv, type IntegrationEnv } from './integration-env';
 
@@ -29,7 +28,9 @@ export default async function globalSetup(): Promise<void> {
   const [server, templateDatabase, workflowBundlePath] = await Promise.all([
     startDevServer({ executable: toolchain.temporalCli.path, logFile: path.join(runDir, 'temporal.log') }),
     createTemplateDatabase(postgresUrl, `socialsync_test_${runId}`),
-    writeWorkflowBundle(path.join(runDir, 'workflow-bundle.js')),
+    writeWorkflowBundle(path.join(runDir, 'workflow-bundle.js')).then(() =>
+      path.join(runDir, 'workflow-bundle.js'),
+    ),
     assertRedisAnswers(redisUrl),
   ]);
   const env: IntegrationEnv = {
@@ -65,12 +66,6 @@ async function createTemplateDatabase(postgresUrl: string, name: string): Promis
   });
   if (result.status !== 0) throw new Error(`migrating ${name} failed:\n${result.stderr}${result.stdout}`);
   return name;
-}
-
-async function writeWorkflowBundle(file: string): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger() });
-  fs.writeFileSync(file, code);
-  return file;
 }
 
 async function assertRedisAnswers(url: string): Promise<void> {
@@ -116,9 +111,4 @@ export async function withPg<T>(url: string, work: (client: Client) => Promise<T
   } finally {
     await client.end();
   }
-}
-
-function quietLogger() {
-  const noop = () => undefined;
-  return { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 }

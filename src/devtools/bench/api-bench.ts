@@ -15,11 +15,10 @@ import { migrateToLatest, openOrm } from '../../db/orm';
 import { findFreePort } from '../../process/free-port';
 import { startDevServer } from '../dev/temporal-dev-server';
 import { DEMO_USER, seedDemoData } from '../dev/seed-demo';
-import { httpOk, waitFor } from '../dev/wait-for';
 import { createSimulator } from '../simulator';
 import { PROJECT_ROOT, readToolchain } from '../tooling/toolchain';
 import { benchEnvironment } from './bench-env';
-import { dropDatabase, deleteRedisKeys, withDatabase } from './bench-stack';
+import { dropDatabase, deleteRedisKeys, httpOk, waitFor, withDatabase } from './bench-stack';
 import { captureTail, cpuProfileFlags, spawnTypeScript, stopChild } from './child-process';
 
 const ROUTE_NAMES = ['healthz', 'accounts', 'status', 'sync'] as const;

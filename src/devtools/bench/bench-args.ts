@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 export type BenchPlatform = 'instagram' | 'tiktok' | 'mixed';
@@ -7,6 +8,11 @@ export interface BenchArgs {
   platform: BenchPlatform;
   latencyMs: number;
   baseline: boolean;
+  /** Durable, then baseline, in one invocation; prints both and their time and RSS ratios. */
+  compare: boolean;
+  /** V8 CPU profile (node --cpu-prof) / sampling heap profile (--heap-prof) of the process under test. */
+  cpuProfileDir: string | null;
+  heapProfileDir: string | null;
   /** TikTok calls per minute per endpoint, in the simulator and in our budgets (the contract's 600). */
   tiktokQuota: number;
   concurrency: number;
@@ -25,9 +31,10 @@ export interface BenchArgs {
 }
 
 export const BENCH_USAGE =
-  'usage: npm run bench:sync -- --accounts N --platform instagram|tiktok|mixed --latency-ms L [--baseline] ' +
+  'usage: npm run bench:sync -- --accounts N --platform instagram|tiktok|mixed --latency-ms L [--baseline | --compare] ' +
   '[--tiktok-quota 600] [--concurrency 50] [--short-pages] [--rate-limited-share 0.05] ' +
-  '[--rate-limited-burst 3] [--retry-after-s S] [--max-wall-s S] [--postgres-url URL] [--redis-url URL]';
+  '[--rate-limited-burst 3] [--retry-after-s S] [--max-wall-s S] [--cpu-prof DIR] [--heap-prof DIR] ' +
+  '[--postgres-url URL] [--redis-url URL]';
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
   const { values } = parseArgs({
@@ -37,6 +44,9 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       platform: { type: 'string', default: 'instagram' },
       'latency-ms': { type: 'string', default: '50' },
       baseline: { type: 'boolean', default: false },
+      compare: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      'heap-prof': { type: 'string' },
       'tiktok-quota': { type: 'string', default: '600' },
       concurrency: { type: 'string', default: '50' },
       'short-pages': { type: 'boolean', default: false },
@@ -56,6 +66,9 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     platform,
     latencyMs: Math.max(0, Number(values['latency-ms'])),
     baseline: values.baseline ?? false,
+    compare: values.compare ?? false,
+    cpuProfileDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null,
+    heapProfileDir: values['heap-prof'] ? path.resolve(values['heap-prof']) : null,
     tiktokQuota: positive(values['tiktok-quota'], 'tiktok-quota'),
     concurrency: positive(values.concurrency, 'concurrency'),
     shortPages: values['short-pages'] ?? false,

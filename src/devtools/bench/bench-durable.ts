@@ -29,8 +29,9 @@ export async function runDurable(
   env: Record<string, string>,
   taskQueue: string,
   maxWallMs: number | null = null,
+  nodeArgs: string[] = [],
 ): Promise<DurableOutcome> {
-  const worker = spawnTypeScript('src/start-worker.ts', env);
+  const worker = spawnTypeScript('src/start-worker.ts', env, nodeArgs);
   const tail = captureTail(worker);
   try {
     await waitForPollers(client, taskQueue, worker, tail);

@@ -107,3 +107,14 @@ function callsPerAccount(simulator: Simulator, counts: Record<Platform, number>)
   const mean = totals.reduce((a, b) => a + b, 0) / totals.length;
   return `max ${Math.max(...totals)}, mean ${mean.toFixed(2)}`;
 }
+
+/** The cost of durability on this machine, in this invocation: both runs saw the same load. */
+export function formatComparison(durable: RunFigures, baseline: RunFigures): string {
+  const lines = [
+    'durable vs baseline (same invocation, same machine)',
+    `  time ratio (durable / baseline)  ${(durable.wallMs / baseline.wallMs).toFixed(2)}`,
+  ];
+  if (durable.peakRssMb && baseline.peakRssMb)
+    lines.push(`  RSS ratio (worker / baseline)    ${(durable.peakRssMb / baseline.peakRssMb).toFixed(2)}`);
+  return lines.join('\n');
+}

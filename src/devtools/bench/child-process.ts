@@ -24,6 +24,11 @@ export function cpuProfileFlags(dir: string | null): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
+/** Node flags that write a sampling heap profile (allocations still live at exit) into `dir`. */
+export function heapProfileFlags(dir: string | null): string[] {
+  return dir ? ['--heap-prof', `--heap-prof-dir=${dir}`] : [];
+}
+
 /** Peak resident set size (VmHWM) of a live process, in MB; null where /proc is not available. */
 export function peakRssMb(pid: number | undefined): number | null {
   if (!pid) return null;

@@ -1,13 +1,16 @@
 /**
- * `npm run bench:sync -- --accounts N --platform instagram|tiktok|mixed --latency-ms L [--baseline]`
+ * `npm run bench:sync -- --accounts N --platform instagram|tiktok|mixed --latency-ms L [--baseline | --compare]`
  * Seeds the simulator and a fresh database, runs one fleet sync end to end on the real stack (dev server +
  * worker process + PostgreSQL + Redis), or with --baseline the same per-account work in one plain Node
- * process, and prints the figures (bench-report.ts). A script, not a test: nothing here asserts speed.
+ * process, or with --compare both one after the other, and prints the figures (bench-report.ts), with
+ * --compare also the durable/baseline ratios of time and peak RSS. A script, not a test: nothing here
+ * asserts speed.
  */
 import 'reflect-metadata';
 import path from 'node:path';
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
 import { loadConfig } from '../../config';
 import { createTokenCipher } from '../../crypto/token-cipher';
 import { ensureDatabaseExists } from '../../db/ensure-database';
@@ -18,13 +21,27 @@ import { PROJECT_ROOT, readToolchain } from '../tooling/toolchain';
 import { accountsPerPlatform, parseBenchArgs, type BenchArgs } from './bench-args';
 import { runDurable } from './bench-durable';
 import { benchEnvironment } from './bench-env';
-import { formatReport, type RunFigures } from './bench-report';
+import { formatComparison, formatReport, type RunFigures } from './bench-report';
 import { seedBenchAccounts } from './bench-seed';
 import { dropDatabase, deleteRedisKeys, withDatabase } from './bench-stack';
-import { captureTail, spawnTypeScript } from './child-process';
+import { captureTail, cpuProfileFlags, heapProfileFlags, spawnTypeScript } from './child-process';
+
+type Mode = 'durable' | 'baseline';
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
+  const modes: Mode[] = args.compare ? ['durable', 'baseline'] : [args.baseline ? 'baseline' : 'durable'];
+  const runs: (RunFigures & { report: string })[] = [];
+  for (const mode of modes) {
+    runs.push(await runOnce(args, mode));
+    // Each report as soon as its run ends: a long comparison shows its first half early.
+    process.stdout.write(`${runs.at(-1)!.report}\n`);
+  }
+  if (args.compare) process.stdout.write(`${formatComparison(runs[0], runs[1])}\n`);
+}
+
+/** One run on a stack of its own (simulator, database, Redis keys, Temporal), removed afterwards. */
+async function runOnce(args: BenchArgs, mode: Mode): Promise<RunFigures & { report: string }> {
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   const runDir = path.join(PROJECT_ROOT, '.data', 'bench', runId);
   fs.mkdirSync(runDir, { recursive: true });
@@ -40,12 +57,13 @@ async function main(): Promise<void> {
   await simulator.start();
   const databaseUrl = withDatabase(args.postgresUrl, `socialsync_bench_${runId}`);
   const keyPrefix = `socialsync-bench:${runId}:`;
-  const devServer = args.baseline
-    ? null
-    : await startDevServer({
-        executable: readToolchain().temporalCli.path,
-        dbFile: path.join(runDir, 'temporal.db'),
-      });
+  const devServer =
+    mode === 'baseline'
+      ? null
+      : await startDevServer({
+          executable: readToolchain().temporalCli.path,
+          dbFile: path.join(runDir, 'temporal.db'),
+        });
   const taskQueue = `bench-${runId}`;
   const env = benchEnvironment(args, {
     simulator,
@@ -54,18 +72,23 @@ async function main(): Promise<void> {
     temporalAddress: devServer?.address ?? '127.0.0.1:7233',
     taskQueue,
   });
+  const nodeArgs = [
+    ...cpuProfileFlags(args.cpuProfileDir && path.join(args.cpuProfileDir, mode)),
+    ...heapProfileFlags(args.heapProfileDir && path.join(args.heapProfileDir, mode)),
+  ];
   try {
     await prepareDatabase(databaseUrl, env, simulator, args);
     const disturbed = disturbAccounts(simulator, args);
     log(
-      `seeded ${args.accounts} accounts (${disturbed} with 429 bursts); running ${args.baseline ? 'the baseline' : 'the durable fleet sync'}...`,
+      `seeded ${args.accounts} accounts (${disturbed} with 429 bursts); running ${mode === 'baseline' ? 'the baseline' : 'the durable fleet sync'}...`,
     );
-    const figures = args.baseline
-      ? await runBaseline(env)
-      : await runDurableFigures(devServer!.address, env, taskQueue, args.maxWallSeconds);
+    const figures =
+      mode === 'baseline'
+        ? await runBaseline(env, nodeArgs)
+        : await runDurableFigures(devServer!.address, env, taskQueue, args.maxWallSeconds, nodeArgs);
     figures.budgetCharged = await budgetCharged(args.redisUrl, keyPrefix);
     figures.disturbedAccounts = disturbed;
-    process.stdout.write(`${formatReport(args, simulator, figures)}\n`);
+    return { ...figures, report: formatReport(args, simulator, figures) };
   } finally {
     await simulator.stop();
     await devServer?.stop();
@@ -135,6 +158,7 @@ async function runDurableFigures(
   env: Record<string, string>,
   taskQueue: string,
   maxWallSeconds: number | null,
+  nodeArgs: string[],
 ): Promise<RunFigures> {
   const connection = await Connection.connect({ address });
   try {
@@ -144,6 +168,7 @@ async function runDurableFigures(
       env,
       taskQueue,
       maxWallSeconds === null ? null : maxWallSeconds * 1000,
+      nodeArgs,
     );
     return {
       timedOutAfterDone: outcome.timedOut ? outcome.timedOut.done : undefined,
@@ -162,8 +187,8 @@ async function runDurableFigures(
   }
 }
 
-async function runBaseline(env: Record<string, string>): Promise<RunFigures> {
-  const child = spawnTypeScript('src/devtools/bench/baseline-runner.ts', env);
+async function runBaseline(env: Record<string, string>, nodeArgs: string[]): Promise<RunFigures> {
+  const child = spawnTypeScript('src/devtools/bench/baseline-runner.ts', env, nodeArgs);
   const tail = captureTail(child);
   const line = await new Promise<string>((resolve, reject) => {
     let buffered = '';
