@@ -1,3 +1,4 @@
+import './process/lean-heap';
 import 'reflect-metadata';
 import path from 'node:path';
 import { Client } from '@temporalio/client';

@@ -19,7 +19,7 @@ import { createSimulator } from '../simulator';
 import { PROJECT_ROOT, readToolchain } from '../tooling/toolchain';
 import { benchEnvironment } from './bench-env';
 import { dropDatabase, deleteRedisKeys, httpOk, waitFor, withDatabase } from './bench-stack';
-import { captureTail, cpuProfileFlags, spawnTypeScript, stopChild } from './child-process';
+import { captureTail, cpuProfileFlags, processCpuMs, spawnTypeScript, stopChild } from './child-process';
 
 const ROUTE_NAMES = ['healthz', 'accounts', 'status', 'sync'] as const;
 type RouteName = (typeof ROUTE_NAMES)[number];
@@ -165,23 +165,6 @@ async function load(
     errors: result.errors + result.timeouts,
   };
 }
-
-/** utime + stime of a live process from /proc, in ms; null where /proc is not available. */
-function processCpuMs(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces): state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
-}
-
-/** sysconf(_SC_CLK_TCK): 100 on every Linux this runs on. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 export function formatApiReport(args: ApiBenchArgs, results: RouteFigures[]): string {
   const healthz = results.find((r) => r.label === 'GET /healthz');

@@ -41,7 +41,9 @@ async function main(): Promise<void> {
   );
   // maxRSS is in kB: the peak of this process, the counterpart of the worker's VmHWM.
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  process.stdout.write(`BENCH_RESULT ${JSON.stringify({ ...summary, peakRssMb })}\n`);
+  const { user, system } = process.cpuUsage();
+  const cpuMs = Math.round((user + system) / 1000);
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify({ ...summary, peakRssMb, cpuMs })}\n`);
   await orm.close();
   redis.disconnect();
 }

@@ -7,7 +7,7 @@ import {
   type SyncAllAccountsResult,
   type SyncFleetProgress,
 } from '../../../workflows/contract';
-import { captureTail, peakRssMb, spawnTypeScript, stopChild } from './child-process';
+import { captureTail, peakRssMb, processCpuMs, spawnTypeScript, stopChild } from './child-process';
 import { syncAllAccountsWorkflow } from '../../../workflows';
 
 export interface DurableOutcome {
@@ -16,6 +16,7 @@ export interface DurableOutcome {
   timedOut: SyncFleetProgress | null;
   wallMs: number;
   peakRssMb: number | null;
+  cpuMs: number | null;
   workflowRuns: number;
   historyEvents: number;
 }
@@ -53,9 +54,10 @@ export async function runDurable(
       await client.workflow.getHandle(handle.workflowId).terminate('benchmark wall-time limit');
     }
     const peak = peakRssMb(worker.pid);
+    const cpuMs = processCpuMs(worker.pid);
     const { runs, events } = await countHistory(client);
     const summary = finished ?? partialSummary(timedOut!, wallMs);
-    return { summary, timedOut, wallMs, peakRssMb: peak, workflowRuns: runs, historyEvents: events };
+    return { summary, timedOut, wallMs, peakRssMb: peak, cpuMs, workflowRuns: runs, historyEvents: events };
   } finally {
     await stopChild(worker);
   }

@@ -10,6 +10,8 @@ export interface RunFigures {
   skipped: number;
   reauthRequired: number;
   peakRssMb: number | null;
+  /** CPU time (user + system) of the process under test over the whole run, start-up included. */
+  cpuMs: number | null;
   workflowRuns?: number;
   historyEvents?: number;
   /** Set when the run hit --max-wall-s: accounts done by then. */
@@ -79,15 +81,13 @@ export function formatReport(args: BenchArgs, simulator: Simulator, run: RunFigu
     lines.push(row(`budget ${key}`, `${charged} calls charged in the last window`));
   if (run.workflowRuns !== undefined)
     lines.push(row('workflows', `${run.workflowRuns} runs, ${run.historyEvents} history events`));
-  lines.push(
-    row(
-      'peak RSS',
-      run.peakRssMb === null
-        ? 'n/a'
-        : `${run.peakRssMb} MB (${run.mode.startsWith('durable') ? 'worker process' : 'baseline process'})`,
-    ),
-  );
+  if (run.cpuMs !== null) lines.push(row('CPU', `${(run.cpuMs / 1000).toFixed(1)} s (${processName(run)})`));
+  lines.push(row('peak RSS', run.peakRssMb === null ? 'n/a' : `${run.peakRssMb} MB (${processName(run)})`));
   return lines.join('\n');
+}
+
+function processName(run: RunFigures): string {
+  return run.mode.startsWith('durable') ? 'worker process' : 'baseline process';
 }
 
 function row(label: string, value: string): string {

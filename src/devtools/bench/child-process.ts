@@ -29,6 +29,22 @@ export function heapProfileFlags(dir: string | null): string[] {
   return dir ? ['--heap-prof', `--heap-prof-dir=${dir}`] : [];
 }
 
+/** utime + stime of a live process from /proc, in ms; null where /proc is not available. */
+export function processCpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** sysconf(_SC_CLK_TCK): 100 on every Linux this runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** Peak resident set size (VmHWM) of a live process, in MB; null where /proc is not available. */
 export function peakRssMb(pid: number | undefined): number | null {
   if (!pid) return null;

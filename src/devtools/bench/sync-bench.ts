@@ -179,6 +179,7 @@ async function runDurableFigures(
       skipped: outcome.summary.skipped,
       reauthRequired: outcome.summary.reauthRequired,
       peakRssMb: outcome.peakRssMb,
+      cpuMs: outcome.cpuMs,
       workflowRuns: outcome.workflowRuns,
       historyEvents: outcome.historyEvents,
     };
@@ -206,6 +207,7 @@ async function runBaseline(env: Record<string, string>, nodeArgs: string[]): Pro
     reauthRequired: number;
     durationMs: number;
     peakRssMb: number;
+    cpuMs: number;
   };
   return { mode: 'baseline (plain Node, no Temporal)', wallMs: result.durationMs, ...result };
 }
