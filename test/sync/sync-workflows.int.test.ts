@@ -142,7 +142,7 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     expect(span).toBeGreaterThan(25_000);
   });
 
-  it('puts up to 5 accounts in one first-attempt activity; one that fails there is retried alone', async () => {
+  it('puts up to 10 accounts (the default batch size) in one first-attempt activity; one that fails there is retried alone', async () => {
     const accounts = makeAccounts('instagram', 12);
     const flaky = accounts[3].id;
     const { world, result } = runFleet({
@@ -153,7 +153,7 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
       },
     });
     expect(await result).toMatchObject({ found: 12, succeeded: 12, failed: 0 });
-    expect(Math.max(...world.batches.map((batch) => batch.length))).toBe(5);
+    expect(Math.max(...world.batches.map((batch) => batch.length))).toBe(10);
     expect(world.batches.flat().sort()).toEqual(accounts.map((account) => account.id));
     expect(world.syncCalls.filter((call) => call.input.accountId === flaky).map((call) => call.via)).toEqual([
       'batch',
