@@ -12,6 +12,8 @@ export interface RunFigures {
   peakRssMb: number | null;
   /** CPU time (user + system) of the process under test over the whole run, start-up included. */
   cpuMs: number | null;
+  /** The same of the Temporal dev server (durable runs). */
+  temporalCpuMs?: number | null;
   workflowRuns?: number;
   historyEvents?: number;
   /** Set when the run hit --max-wall-s: accounts done by then. */
@@ -82,6 +84,8 @@ export function formatReport(args: BenchArgs, simulator: Simulator, run: RunFigu
   if (run.workflowRuns !== undefined)
     lines.push(row('workflows', `${run.workflowRuns} runs, ${run.historyEvents} history events`));
   if (run.cpuMs !== null) lines.push(row('CPU', `${(run.cpuMs / 1000).toFixed(1)} s (${processName(run)})`));
+  if (run.temporalCpuMs)
+    lines.push(row('CPU', `${(run.temporalCpuMs / 1000).toFixed(1)} s (Temporal dev server)`));
   lines.push(row('peak RSS', run.peakRssMb === null ? 'n/a' : `${run.peakRssMb} MB (${processName(run)})`));
   return lines.join('\n');
 }

@@ -24,7 +24,13 @@ import { benchEnvironment } from './bench-env';
 import { formatComparison, formatReport, type RunFigures } from './bench-report';
 import { seedBenchAccounts } from './bench-seed';
 import { dropDatabase, deleteRedisKeys, withDatabase } from './bench-stack';
-import { captureTail, cpuProfileFlags, heapProfileFlags, spawnTypeScript } from './child-process';
+import {
+  captureTail,
+  cpuProfileFlags,
+  heapProfileFlags,
+  processCpuMs,
+  spawnTypeScript,
+} from './child-process';
 
 type Mode = 'durable' | 'baseline';
 
@@ -87,6 +93,8 @@ async function runOnce(args: BenchArgs, mode: Mode): Promise<RunFigures & { repo
         ? await runBaseline(env, nodeArgs)
         : await runDurableFigures(devServer!.address, env, taskQueue, args.maxWallSeconds, nodeArgs);
     figures.budgetCharged = await budgetCharged(args.redisUrl, keyPrefix);
+    // Durability's cost lands in the server too: its CPU over the run, start-up included.
+    if (devServer?.pid) figures.temporalCpuMs = processCpuMs(devServer.pid);
     figures.disturbedAccounts = disturbed;
     return { ...figures, report: formatReport(args, simulator, figures) };
   } finally {

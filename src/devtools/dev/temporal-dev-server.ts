@@ -45,6 +45,8 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl: string | null;
+  /** The server's process, when this module started it (the benchmark reads its CPU time). */
+  pid: number | null;
   stop(): Promise<void>;
   /** SIGKILL, no shutdown (the fault suite's crash); resolves once the process is gone. */
   kill(): Promise<void>;
@@ -96,6 +98,7 @@ async function startCliDevServer(executable: string, options: DevServerOptions):
   return {
     address,
     uiUrl: options.uiPort ? `http://${ip}:${options.uiPort}` : null,
+    pid: child.pid ?? null,
     stop: () => stopChild(child),
     kill: () => killChild(child),
   };
@@ -120,6 +123,7 @@ async function startDownloadedDevServer(options: DevServerOptions): Promise<DevS
     return {
       address: env.address,
       uiUrl: options.uiPort ? `http://${options.ip ?? '127.0.0.1'}:${options.uiPort}` : null,
+      pid: null,
       stop: () => env.teardown(),
       // The SDK's launcher does not expose its process: stopping it is the closest it offers.
       kill: () => env.teardown(),
