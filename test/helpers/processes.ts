@@ -7,7 +7,7 @@ import type { User } from '../../src/db/entities';
 import type { Platform } from '../../src/platforms/types';
 import { SEARCH_ATTRIBUTES } from '../../src/devtools/dev/temporal-dev-server';
 import { readToolchain } from '../../src/devtools/tooling/toolchain';
-import type { Simulator } from '../../src/devtools/simulator';
+import { simulatorEnv, type Simulator } from '../../src/devtools/simulator';
 import { seedConnectedAccount, type ConnectedAccount } from './accounts';
 import { TEST_ENV } from './config';
 import { getIntegrationEnv } from './integration-env';
@@ -76,8 +76,6 @@ export function serviceEnv({
   extra,
 }: ProcessEnvInput): Record<string, string> {
   const integration = getIntegrationEnv();
-  const urls = simulator.urls;
-  const apps = simulator.control.apps();
   return {
     PATH: process.env.PATH ?? '',
     ...TEST_ENV,
@@ -88,15 +86,7 @@ export function serviceEnv({
     TEMPORAL_ADDRESS: integration.temporalAddress,
     TEMPORAL_NAMESPACE: namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
-    INSTAGRAM_APP_ID: apps.instagram.appId,
-    INSTAGRAM_APP_SECRET: apps.instagram.appSecret,
-    INSTAGRAM_GRAPH_URL: urls.instagramGraphUrl,
-    INSTAGRAM_OAUTH_URL: urls.instagramOauthUrl,
-    INSTAGRAM_AUTHORIZE_URL: urls.instagramAuthorizeUrl,
-    TIKTOK_CLIENT_KEY: apps.tiktok.clientKey,
-    TIKTOK_CLIENT_SECRET: apps.tiktok.clientSecret,
-    TIKTOK_API_URL: urls.tiktokApiUrl,
-    TIKTOK_AUTHORIZE_URL: urls.tiktokAuthorizeUrl,
+    ...simulatorEnv(simulator),
     ...extra,
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Simulator } from '../simulator';
+import { simulatorEnv, type Simulator } from '../simulator';
 import type { BenchArgs } from './bench-args';
 
 export interface BenchTargets {
@@ -19,8 +19,6 @@ export function benchEnvironment(
   targets: BenchTargets,
 ): Record<string, string> {
   const { simulator } = targets;
-  const apps = simulator.control.apps();
-  const urls = simulator.urls;
   return {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
@@ -33,17 +31,9 @@ export function benchEnvironment(
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     JWT_SECRET: randomBytes(32).toString('hex'),
     CRON_JOB_SECRET: randomBytes(16).toString('hex'),
-    INSTAGRAM_APP_ID: apps.instagram.appId,
-    INSTAGRAM_APP_SECRET: apps.instagram.appSecret,
+    ...simulatorEnv(simulator),
     INSTAGRAM_REDIRECT_URI: 'http://127.0.0.1/callback/instagram',
-    INSTAGRAM_GRAPH_URL: urls.instagramGraphUrl,
-    INSTAGRAM_OAUTH_URL: urls.instagramOauthUrl,
-    INSTAGRAM_AUTHORIZE_URL: urls.instagramAuthorizeUrl,
-    TIKTOK_CLIENT_KEY: apps.tiktok.clientKey,
-    TIKTOK_CLIENT_SECRET: apps.tiktok.clientSecret,
     TIKTOK_REDIRECT_URI: 'http://127.0.0.1/callback/tiktok',
-    TIKTOK_API_URL: urls.tiktokApiUrl,
-    TIKTOK_AUTHORIZE_URL: urls.tiktokAuthorizeUrl,
     TIKTOK_REQUESTS_PER_MINUTE: String(args.tiktokQuota),
     SYNC_CONCURRENCY: String(args.concurrency),
     WORKER_METRICS_PORT: '0',

@@ -1,5 +1,5 @@
 import { oauthCallbackPath } from '../../http/routes/oauth-callback';
-import { createSimulator, type Simulator } from '../simulator';
+import { createSimulator, simulatorEnv, type Simulator } from '../simulator';
 import { listenOnPreferredPort } from './ports';
 
 export interface DevPlatforms {
@@ -36,7 +36,6 @@ export async function provideDevPlatforms(env: NodeJS.ProcessEnv): Promise<DevPl
   const simulator = createSimulator({ seed: 42, accountsPerPlatform: Number(env.SIMULATOR_ACCOUNTS ?? 20) });
   const preferred = Number(env.SIMULATOR_PORT ?? 4100);
   const urls = await listenOnPreferredPort(preferred, (port) => simulator.start(port));
-  const apps = simulator.control.apps();
   // The API's own callback: a browser that went through the simulator's consent lands there, connected.
   const redirectEnv = (apiBase: string) => ({
     INSTAGRAM_REDIRECT_URI: `${apiBase}${oauthCallbackPath('instagram')}`,
@@ -45,15 +44,7 @@ export async function provideDevPlatforms(env: NodeJS.ProcessEnv): Promise<DevPl
   return {
     env: {
       ...redirectEnv(`http://127.0.0.1:${env.PORT ?? 3000}`),
-      INSTAGRAM_APP_ID: apps.instagram.appId,
-      INSTAGRAM_APP_SECRET: apps.instagram.appSecret,
-      INSTAGRAM_GRAPH_URL: urls.instagramGraphUrl,
-      INSTAGRAM_OAUTH_URL: urls.instagramOauthUrl,
-      INSTAGRAM_AUTHORIZE_URL: urls.instagramAuthorizeUrl,
-      TIKTOK_CLIENT_KEY: apps.tiktok.clientKey,
-      TIKTOK_CLIENT_SECRET: apps.tiktok.clientSecret,
-      TIKTOK_API_URL: urls.tiktokApiUrl,
-      TIKTOK_AUTHORIZE_URL: urls.tiktokAuthorizeUrl,
+      ...simulatorEnv(simulator),
     },
     redirectEnv,
     simulator,

@@ -83,6 +83,26 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
 }
 
 /** The clients' config pointed at a running simulator, credentials included. */
+/**
+ * The environment variables that point a service process's platform clients at this simulator, with its
+ * apps' credentials (the redirect URIs are the caller's: they name where the browser returns).
+ */
+export function simulatorEnv(simulator: Simulator): Record<string, string> {
+  const { urls } = simulator;
+  const apps = simulator.control.apps();
+  return {
+    INSTAGRAM_APP_ID: apps.instagram.appId,
+    INSTAGRAM_APP_SECRET: apps.instagram.appSecret,
+    INSTAGRAM_GRAPH_URL: urls.instagramGraphUrl,
+    INSTAGRAM_OAUTH_URL: urls.instagramOauthUrl,
+    INSTAGRAM_AUTHORIZE_URL: urls.instagramAuthorizeUrl,
+    TIKTOK_CLIENT_KEY: apps.tiktok.clientKey,
+    TIKTOK_CLIENT_SECRET: apps.tiktok.clientSecret,
+    TIKTOK_API_URL: urls.tiktokApiUrl,
+    TIKTOK_AUTHORIZE_URL: urls.tiktokAuthorizeUrl,
+  };
+}
+
 export function withSimulator<T extends Pick<Config, 'instagram' | 'tiktok'>>(
   config: T,
   simulator: Simulator,
