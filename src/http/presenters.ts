@@ -1,7 +1,7 @@
-import type { AccountSnapshot, Notification, Post, SocialAccount, User } from '../db/entities';
+import type { AccountSnapshot, Notification, Post, User } from '../db/entities';
 import type { StartedWorkflow } from '../temporal/workflow-client';
 import { API_BASE_PATH } from './openapi/document';
-import { dayString, type HistoryDay } from './services/account-data';
+import { dayString, type AccountView, type HistoryDay } from './services/account-data';
 
 /** Entity -> JSON shapes of schemas.ts. Accounts never carry a token, encrypted or not. */
 
@@ -15,26 +15,6 @@ export function presentUser(user: User) {
     createdAt: user.createdAt.toISOString(),
   };
 }
-
-/** What an account answer shows: a SocialAccount entity, or the row listOwnAccounts reads. */
-export type AccountView = Pick<
-  SocialAccount,
-  | 'id'
-  | 'platform'
-  | 'externalId'
-  | 'username'
-  | 'displayName'
-  | 'status'
-  | 'followers'
-  | 'following'
-  | 'mediaCount'
-  | 'engagementRate'
-  | 'lastSyncedAt'
-  | 'lastRefreshedAt'
-  | 'accessExpiresAt'
-  | 'lastErrorCode'
-  | 'createdAt'
->;
 
 export function presentAccount(account: AccountView) {
   return {

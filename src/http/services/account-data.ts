@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AccountSnapshot, Post, type SocialAccount } from '../../db/entities';
 import { AppError } from '../../errors';
-import type { AccountView } from '../presenters';
 import { idSchema } from '../schemas';
 
 /** Opaque cursor: base64url of `<publishedAt ISO>|<post id>`, the last item of the previous page. */
@@ -86,6 +85,26 @@ function utcDay(at: Date): string {
 export function dayString(day: string | Date): string {
   return typeof day === 'string' ? day.slice(0, 10) : utcDay(day);
 }
+
+/** What an account answer shows: a SocialAccount entity, or the row listOwnAccounts reads. */
+export type AccountView = Pick<
+  SocialAccount,
+  | 'id'
+  | 'platform'
+  | 'externalId'
+  | 'username'
+  | 'displayName'
+  | 'status'
+  | 'followers'
+  | 'following'
+  | 'mediaCount'
+  | 'engagementRate'
+  | 'lastSyncedAt'
+  | 'lastRefreshedAt'
+  | 'accessExpiresAt'
+  | 'lastErrorCode'
+  | 'createdAt'
+>;
 
 /**
  * The caller's accounts, oldest first, read with the query builder rather than `em.find`: GET /accounts is
