@@ -35,6 +35,11 @@ export interface ListAccountsDueInput {
 /** Several accounts in one activity: the fleet's first attempt at each, to spread Temporal's per-task cost. */
 export interface SyncAccountsBatchInput {
   accounts: SyncAttemptInput[];
+  /**
+   * Accounts synced side by side, the next one starting as soon as one finishes (the fleet's concurrency
+   * slots this batch holds). Omitted: all at once.
+   */
+  concurrency?: number;
 }
 
 /**
@@ -42,7 +47,43 @@ export interface SyncAccountsBatchInput {
  * one account never fails its neighbours: the workflow retries it alone with syncAccount's retry policy.
  */
 export type SyncBatchItemResult =
-  SyncAttemptResult | { kind: 'error'; accountId: string; errorCode: string; retryable: boolean };
+  | SyncAttemptResult
+  | { kind: 'error'; accountId: string; errorCode: string; retryable: boolean }
+  /** Not attempted: an account before it met a platform-wide pause; the fleet queues it again. */
+  | { kind: 'not_started'; accountId: string };
+
+/** A batch item of an account the batch did attempt. */
+export type AttemptedBatchItem = Exclude<SyncBatchItemResult, { kind: 'not_started' }>;
+
+/**
+ * A batch's accounts, `width` of them side by side, each lane taking the next account as soon as its last one
+ * finished. Once an account comes back paused for the whole platform (a spent budget, an app-wide throttle),
+ * no lane starts another: the rest come back `not_started` for the fleet to dispatch after the pause, instead
+ * of each meeting the same refusal. Shared by the activity and the workflow tests' fake of it.
+ */
+export async function syncInLanes(
+  accounts: readonly SyncAttemptInput[],
+  width: number,
+  syncOne: (account: SyncAttemptInput) => Promise<SyncBatchItemResult>,
+): Promise<SyncBatchItemResult[]> {
+  const results: SyncBatchItemResult[] = accounts.map((account) => ({
+    kind: 'not_started',
+    accountId: account.accountId,
+  }));
+  let next = 0;
+  let platformPaused = false;
+  const lane = async () => {
+    while (next < accounts.length && !platformPaused) {
+      const index = next++;
+      const result = await syncOne(accounts[index]);
+      results[index] = result;
+      if (result.kind === 'rate_limited' && result.scope === 'platform') platformPaused = true;
+    }
+  };
+  const lanes = Math.max(1, Math.min(width, accounts.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return results;
+}
 
 export interface SyncAccountsBatchResult {
   results: SyncBatchItemResult[];
@@ -95,19 +136,17 @@ export function createSyncActivities(deps: ActivityDeps) {
   }
 
   /**
-   * The fleet's batched first attempt: each account synced as by syncAccount, all at once (the fleet's
-   * concurrency counts them), each with its lease (the owner later single attempts use as well); failures
-   * become items instead of failing the batch.
+   * The fleet's batched first attempt: each account synced as by syncAccount, `concurrency` of them side by
+   * side (the fleet's slots this batch holds), each with its lease (the owner later single attempts use as
+   * well); failures become items instead of failing the batch.
    */
   async function syncAccounts(input: SyncAccountsBatchInput): Promise<SyncAccountsBatchResult> {
-    const results = await Promise.all(
-      input.accounts.map((account) =>
-        syncAccountOnce(syncDeps, account, currentSyncRun(account.accountId)).catch(
-          (error: unknown): SyncBatchItemResult => {
-            const { code, retryable } = decodeFailure(toActivityFailure(error, { redis: deps.redis }));
-            return { kind: 'error', accountId: account.accountId, errorCode: code, retryable };
-          },
-        ),
+    const results = await syncInLanes(input.accounts, input.concurrency ?? input.accounts.length, (account) =>
+      syncAccountOnce(syncDeps, account, currentSyncRun(account.accountId)).catch(
+        (error: unknown): SyncBatchItemResult => {
+          const { code, retryable } = decodeFailure(toActivityFailure(error, { redis: deps.redis }));
+          return { kind: 'error', accountId: account.accountId, errorCode: code, retryable };
+        },
       ),
     );
     return { results };

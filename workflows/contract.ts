@@ -343,7 +343,7 @@ export interface SyncAllAccountsInput {
   pageSize?: number;
   /** Accounts one run handles before it continues as new; default 1000 (history stays well under limits). */
   maxAccountsPerRun?: number;
-  /** Accounts per first-attempt activity; default 10 (1 to 20). */
+  /** Accounts per first-attempt activity, synced up to 10 side by side; default and most 40. */
   batchSize?: number;
   /** Set by the workflow itself when it continues as new; never by callers. */
   continuation?: SyncFleetContinuation;

@@ -1,6 +1,6 @@
 import { ApplicationFailure, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { SyncBatchItemResult } from '../activities/sync';
+import type { AttemptedBatchItem } from '../activities/sync';
 import type { SyncAttemptResult } from '../src/sync/account-syncer';
 import type { AccountCalls } from '../src/sync/pacing';
 import type { Platform } from '../src/platforms/types';
@@ -88,7 +88,7 @@ export async function syncAccountWorkflow(input: SyncAccountInput): Promise<Sync
 export interface AccountSyncOptions {
   accountId: string;
   /** The fleet's batched first attempt (syncAccounts); later attempts use syncAccount and its retries. */
-  first?: SyncBatchItemResult;
+  first?: AttemptedBatchItem;
   /** Known by the fleet from its page; learned from the first result otherwise. */
   platform?: Platform;
   /** Fleet runs: skip the account if someone synced it at or after this instant. */
@@ -199,7 +199,7 @@ class AccountSyncLoop {
   }
 
   /** A batch item: an error the single activity may fix is retried after the first step of its backoff. */
-  private async fromBatch(item: SyncBatchItemResult): Promise<SyncAttemptResult | SyncAccountResult | null> {
+  private async fromBatch(item: AttemptedBatchItem): Promise<SyncAttemptResult | SyncAccountResult | null> {
     if (item.kind !== 'error') return item;
     if (!item.retryable) return this.final('failed', { errorCode: item.errorCode });
     await sleep(SYNC_FIRST_RETRY_MS);

@@ -8,7 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { SyncBatchItemResult } from '../activities/sync';
+import type { AttemptedBatchItem, SyncBatchItemResult } from '../activities/sync';
 import type { DueAccount } from '../src/accounts/store';
 import type { Platform } from '../src/platforms/types';
 import {
@@ -41,28 +41,35 @@ const { checkFleetFreshness } = proxyActivities<Pick<Activities, 'checkFleetFres
  * (2,000 Instagram accounts: time ratio to plain Node 1.22 against 1.39 with batches of 5), but a workflow
  * task stays open while any of them runs, and the fleet always has some running, so progress queries (the
  * API's status, `admin --follow`, the Web UI) waited for the task's heartbeat, every ~8 s. Batches of 10 got
- * the regular activities to 1.17 with queries answered at once.
+ * the regular activities to 1.17 with queries answered at once (2,000 accounts; 1.37 at 10,000).
  */
 const { syncAccounts } = proxyActivities<Pick<Activities, 'syncAccounts'>>({
-  // Its accounts run side by side: as long as one account's sync.
-  startToCloseTimeout: '2 minutes',
+  // A lane syncs up to ROUNDS_PER_BATCH (4) accounts one after the other, each allowed the 2 minutes of a
+  // single attempt; a dead worker is still noticed within the heartbeat timeout.
+  startToCloseTimeout: '8 minutes',
   heartbeatTimeout: '30 seconds',
   retry: SYNC_BATCH_RETRY,
 });
 
 /**
- * Accounts per first-attempt activity. Measured on the dev server (2 cores, 2,000 Instagram accounts at
- * 50 ms, durable against plain Node in one run): one per activity spent most of the run in Temporal's
- * per-task cost (~70 accounts/s against ~170); 5 per activity gave a time ratio of 1.39, 10 gave 1.17, 20
- * 1.23 (within noise of 10, and a slow account holds twice the slots until its batch returns).
+ * Accounts per first-attempt activity, and how many of them it syncs side by side (the slots it holds).
+ * Measured on the dev server (2 cores, 10,000 Instagram accounts at 50 ms, durable against plain Node in one
+ * run): batches of 10 synced all at once reached a time ratio of 1.37, with a batch's accounts taking 224 ms
+ * (p50) where one account takes ~176: every slot waited for the slowest of its batch, then ~23 ms for the
+ * result to reach the workflow and the next batch to start. Refilling a lane as soon as an account finishes,
+ * through ROUNDS_PER_BATCH accounts per lane, pays both once per four accounts instead of once per account:
+ * history 4,510 -> 1,369 events, the Temporal server's CPU 12.0 -> 8.8 s; the time ratio moved less (1.34 in
+ * one run on a busier machine), the rest of the tax being the worker's own CPU on 2 shared cores.
  */
-const DEFAULT_BATCH_SIZE = 10;
-const MAX_BATCH_SIZE = 20;
+const LANE_WIDTH = 10;
+const ROUNDS_PER_BATCH = 4;
+const DEFAULT_BATCH_SIZE = LANE_WIDTH * ROUNDS_PER_BATCH;
+const MAX_BATCH_SIZE = DEFAULT_BATCH_SIZE;
 const DEFAULT_PAGE_SIZE = 200;
 /**
- * History per account: ~0.8 events in batches of 5 (Instagram bench: 1,611 events for 2,000 accounts), up to
- * ~3 for a paced platform whose batches are small (TikTok bench: 5,121 for 2,000): 1,000 accounts a run stay
- * far from the 51,200-event limit.
+ * History per account: ~0.14 events in batches of 40 (Instagram bench: 1,369 events for 10,000 accounts), up
+ * to ~3 for a paced platform whose batches are small (TikTok bench: 5,121 for 2,000): 1,000 accounts a run
+ * stay far from the 51,200-event limit.
  */
 const DEFAULT_ACCOUNTS_PER_RUN = 1_000;
 /** Pending activities per workflow must stay in the hundreds (Temporal's guidance for one history). */
@@ -194,7 +201,11 @@ export interface FleetRunOptions {
  */
 export class FleetRun {
   private readonly queues: Record<Platform, DueAccount[]> = { instagram: [], tiktok: [] };
+  /** Slots in use: a batch holds its width, an account in its follow-up loop one. */
   private inFlight = 0;
+  /** Accounts handed to batches still running, and accounts in their follow-up loop. */
+  private accountsInBatches = 0;
+  private followUps = 0;
   private pagingDone = false;
   private allFound = false;
 
@@ -206,7 +217,7 @@ export class FleetRun {
     await this.readPages();
     this.pagingDone = true;
     await dispatchers;
-    await condition(() => this.inFlight === 0);
+    await condition(() => this.inFlight === 0 && this.followUps === 0 && this.accountsInBatches === 0);
     return { allFound: this.allFound };
   }
 
@@ -214,7 +225,7 @@ export class FleetRun {
     const { state, pacer, platform } = this.options;
     return {
       ...state.counters,
-      inFlight: this.inFlight,
+      inFlight: this.accountsInBatches + this.followUps,
       rateLimitedUntil: pacer.rateLimitedUntil(),
       startedAt: state.startedAt,
       platform: platform ?? null,
@@ -248,7 +259,8 @@ export class FleetRun {
   private async dispatchPlatform(platform: Platform): Promise<void> {
     const queue = this.queues[platform];
     for (;;) {
-      await condition(() => queue.length > 0 || this.pagingDone);
+      // Done once paging is and no batch is out: a batch cut short by a pause hands its rest back here.
+      await condition(() => queue.length > 0 || (this.pagingDone && this.accountsInBatches === 0));
       if (queue.length === 0) return;
       await condition(() => this.inFlight < this.options.concurrency);
       await this.options.pacer.waitTurn(platform);
@@ -256,43 +268,62 @@ export class FleetRun {
     }
   }
 
-  /** The account whose turn came, plus those whose turn is also due now, up to the batch size and the slots. */
-  private takeBatch(platform: Platform): DueAccount[] {
+  /**
+   * The account whose turn came, plus those whose turn is also due now, up to the batch size and
+   * ROUNDS_PER_BATCH accounts for each slot the batch can have (a lane as wide as the free slots allow).
+   */
+  private takeBatch(platform: Platform): { accounts: DueAccount[]; width: number } {
     const queue = this.queues[platform];
-    const batch = [queue.shift()!];
     const { batchSize, concurrency, pacer } = this.options;
-    while (
-      batch.length < batchSize &&
-      queue.length > 0 &&
-      this.inFlight + batch.length < concurrency &&
-      pacer.tryTurnNow(platform)
-    )
-      batch.push(queue.shift()!);
-    return batch;
+    const slots = Math.min(LANE_WIDTH, concurrency - this.inFlight);
+    const limit = Math.min(batchSize, slots * ROUNDS_PER_BATCH);
+    const accounts = [queue.shift()!];
+    while (accounts.length < limit && queue.length > 0 && pacer.tryTurnNow(platform))
+      accounts.push(queue.shift()!);
+    return { accounts, width: Math.min(slots, accounts.length) };
   }
 
-  private dispatch(batch: DueAccount[]): void {
-    this.inFlight += batch.length;
-    void firstAttempts(batch, this.options.state.dueBefore).then((results) =>
-      batch.forEach((account, i) => this.settle(account, results[i])),
-    );
+  /**
+   * A batch holds `width` of the fleet's slots and syncs its accounts that many side by side, refilling each
+   * slot as an account finishes, so a slot waits for Temporal's round trip once per batch rather than per
+   * account, and for the slowest of a batch only at its end.
+   */
+  private dispatch({ accounts: batch, width }: { accounts: DueAccount[]; width: number }): void {
+    this.inFlight += width;
+    this.accountsInBatches += batch.length;
+    void firstAttempts(batch, width, this.options.state.dueBefore).then((results) => {
+      this.inFlight -= width;
+      this.accountsInBatches -= batch.length;
+      // Not started (the platform paused meanwhile): back to the front of the queue, in their order.
+      const notStarted = batch.filter((_, i) => results[i].kind === 'not_started');
+      if (notStarted.length > 0) this.queues[notStarted[0].platform].unshift(...notStarted);
+      batch.forEach((account, i) => {
+        const result = results[i];
+        if (result.kind !== 'not_started') this.settle(account, result);
+      });
+    });
   }
 
   /** Most first attempts are final (synced, skipped): recorded at once; the others go on in the loop. */
-  private settle(account: DueAccount, first: SyncBatchItemResult): void {
+  private settle(account: DueAccount, first: AttemptedBatchItem): void {
     const settled = first.kind === 'error' ? null : settledOutcome(first, account.id, false);
     if (!settled) {
+      this.followUps++;
       void this.followUp(account, first);
       return;
     }
     if (first.kind === 'synced') this.options.pacer.observe(first.platform, callsOf(first));
     recordResult(this.options.state, { ...settled, platform: settled.platform ?? account.platform });
-    this.inFlight--;
   }
 
-  /** The rest of one account's sync after its batched first attempt: retries, waits, refresh, re-auth. */
-  private async followUp(account: DueAccount, first: SyncBatchItemResult): Promise<void> {
+  /**
+   * The rest of one account's sync after its batched first attempt: retries, waits, refresh, re-auth. It
+   * holds a slot of its own, taken when one is free (its batch gave its slots back).
+   */
+  private async followUp(account: DueAccount, first: AttemptedBatchItem): Promise<void> {
     const { pacer, state } = this.options;
+    await condition(() => this.inFlight < this.options.concurrency);
+    this.inFlight++;
     const result = await syncOneAccount({
       accountId: account.id,
       platform: account.platform,
@@ -309,14 +340,20 @@ export class FleetRun {
     });
     recordResult(state, result);
     this.inFlight--;
+    this.followUps--;
   }
 }
 
 /** The first attempt of each account of a batch; a batch that failed as a whole leaves each to retry alone. */
-async function firstAttempts(batch: DueAccount[], dueBefore: string): Promise<SyncBatchItemResult[]> {
+async function firstAttempts(
+  batch: DueAccount[],
+  width: number,
+  dueBefore: string,
+): Promise<SyncBatchItemResult[]> {
   try {
     const { results } = await syncAccounts({
       accounts: batch.map((account) => ({ accountId: account.id, dueBefore })),
+      concurrency: width,
     });
     return results;
   } catch (error) {

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Activities } from '../../activities';
-import type { SyncBatchItemResult } from '../../activities/sync';
+import { syncInLanes } from '../../activities/sync';
 import type { DueAccount } from '../../src/accounts/store';
 import type { SyncAttemptInput, SyncAttemptResult } from '../../src/sync/account-syncer';
 import type { SyncSettings } from '../../src/sync/pacing';
@@ -46,6 +46,8 @@ export interface FakeSyncWorld {
   syncCalls: SyncCall[];
   /** Account ids of each syncAccounts batch. */
   batches: string[][];
+  /** The most accounts of each batch that were syncing at the same moment. */
+  batchWidths: number[];
   pages: Array<{ after: string | null; returned: number }>;
   refreshCalls: RefreshAccountTokenInput[];
   reauthMarks: Array<{ accountId: string; errorCode: string }>;
@@ -87,6 +89,7 @@ export function createFakeSyncWorld(options: FakeSyncWorldOptions = {}): FakeSyn
   const world: Omit<FakeSyncWorld, 'activities'> = {
     syncCalls: [],
     batches: [],
+    batchWidths: [],
     pages: [],
     refreshCalls: [],
     reauthMarks: [],
@@ -126,17 +129,24 @@ export function createFakeSyncWorld(options: FakeSyncWorldOptions = {}): FakeSyn
     },
     async syncAccounts(input) {
       world.batches.push(input.accounts.map((account) => account.accountId));
-      // As the real batch activity: a throwing account becomes an error item, its neighbours carry on.
-      const results = await Promise.all(
-        input.accounts.map((account) =>
-          syncOne(account, 'batch').catch((): SyncBatchItemResult => ({
-            kind: 'error',
-            accountId: account.accountId,
-            errorCode: 'HTTP_503',
-            retryable: true,
-          })),
-        ),
+      // The real batch's lanes; as the real activity, a throwing account becomes an error item.
+      let running = 0;
+      let widest = 0;
+      const results = await syncInLanes(
+        input.accounts,
+        input.concurrency ?? input.accounts.length,
+        async (account) => {
+          widest = Math.max(widest, ++running);
+          try {
+            return await syncOne(account, 'batch');
+          } catch {
+            return { kind: 'error', accountId: account.accountId, errorCode: 'HTTP_503', retryable: true };
+          } finally {
+            running--;
+          }
+        },
       );
+      world.batchWidths.push(widest);
       return { results };
     },
     async refreshAccountToken(input) {

@@ -142,24 +142,27 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     expect(span).toBeGreaterThan(25_000);
   });
 
-  it('puts up to 10 accounts (the default batch size) in one first-attempt activity; one that fails there is retried alone', async () => {
-    const accounts = makeAccounts('instagram', 12);
+  it('puts up to 40 accounts (the default batch size) in one first-attempt activity, 10 side by side; one that fails there is retried alone', async () => {
+    const accounts = makeAccounts('instagram', 50);
     const flaky = accounts[3].id;
     const { world, result } = runFleet({
       accounts,
-      sync: (call, account) => {
+      sync: async (call, account) => {
         if (account!.id === flaky && call.callIndex === 0) throw new Error('transient');
+        // Long enough for the lanes of a batch to overlap.
+        await new Promise((resolve) => setTimeout(resolve, 5));
         return syncedResult(account);
       },
     });
-    expect(await result).toMatchObject({ found: 12, succeeded: 12, failed: 0 });
-    expect(Math.max(...world.batches.map((batch) => batch.length))).toBe(10);
+    expect(await result).toMatchObject({ found: 50, succeeded: 50, failed: 0 });
+    expect(Math.max(...world.batches.map((batch) => batch.length))).toBe(40);
+    expect(Math.max(...world.batchWidths)).toBe(10);
     expect(world.batches.flat().sort()).toEqual(accounts.map((account) => account.id));
     expect(world.syncCalls.filter((call) => call.input.accountId === flaky).map((call) => call.via)).toEqual([
       'batch',
       'single',
     ]);
-    expect(world.syncCalls).toHaveLength(13);
+    expect(world.syncCalls).toHaveLength(51);
   });
 
   it('waits for a spent budget with a timer (no activity running), shows rateLimitedUntil, then syncs', async () => {
@@ -204,6 +207,9 @@ describe('sync workflows on the time-skipping server (fake activities)', () => {
     // The whole platform waited: the next account also left only after the pause.
     const next = world.syncCalls.find((call) => call.input.accountId === accounts[1].id)!;
     expect(next.scheduledAtMs - calls[0].scheduledAtMs).toBeGreaterThanOrEqual(45_000);
+    // Its batch-mates were handed back unstarted, not tried against the pause: each account synced once after.
+    for (const account of accounts.slice(1))
+      expect(world.syncCalls.filter((call) => call.input.accountId === account.id)).toHaveLength(1);
     const events = await historyEvents(workflowId);
     const timer = events.find((event) => event.eventType === EventType.EVENT_TYPE_TIMER_STARTED);
     expect(Number(timer?.timerStartedEventAttributes?.startToFireTimeout?.seconds)).toBeGreaterThanOrEqual(
