@@ -3,6 +3,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import type { TokenCipher } from '../../crypto/token-cipher';
 import type { Platform } from '../../platforms/types';
 import type { Simulator } from '../simulator';
+import { storeConnectedAccounts } from '../simulator/control/stored-accounts';
 
 const INSERT_BATCH = 500;
 
@@ -30,19 +31,7 @@ export async function seedBenchAccounts(
     for (let offset = 0; offset < counts[platform]; offset += INSERT_BATCH) {
       const limit = Math.min(INSERT_BATCH, counts[platform] - offset);
       const tokens = simulator.control.issueTokensForAccounts(platform, { offset, limit });
-      await knex('social_accounts').insert(
-        tokens.map((token) => ({
-          owner_id: owner.id,
-          platform,
-          external_id: token.externalId,
-          username: `bench-${token.externalId}`,
-          access_token_enc: cipher.encrypt(token.accessToken),
-          access_expires_at: token.accessExpiresAt,
-          refresh_token_enc: token.refreshToken ? cipher.encrypt(token.refreshToken) : null,
-          refresh_expires_at: token.refreshExpiresAt,
-          token_obtained_at: token.obtainedAt,
-        })),
-      );
+      await storeConnectedAccounts(knex, cipher, owner.id, tokens, 'bench');
     }
   }
 }

@@ -24,6 +24,7 @@ import { startPrivateRedis, type PrivateRedis } from './private-redis';
 import type { Cleanup } from './cleanup';
 import { killServiceProcesses, startApiProcess, startWorkerProcess, type ServiceProcess } from './services';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process';
+import { storeConnectedAccounts } from '../simulator/control/stored-accounts';
 
 /**
  * The suite's infrastructure, started once: a private PostgreSQL and Redis it may stop, a Temporal dev server
@@ -168,19 +169,7 @@ async function seedTemplate(
       for (let offset = 0; offset < accountsPerPlatform; offset += 500) {
         const limit = Math.min(500, accountsPerPlatform - offset);
         const tokens = await simulator.control.issueTokens(platform, offset, limit);
-        await knex('social_accounts').insert(
-          tokens.map((token) => ({
-            owner_id: owner.id,
-            platform,
-            external_id: token.externalId,
-            username: `faults-${token.externalId}`,
-            access_token_enc: cipher.encrypt(token.accessToken),
-            access_expires_at: token.accessExpiresAt,
-            refresh_token_enc: token.refreshToken ? cipher.encrypt(token.refreshToken) : null,
-            refresh_expires_at: token.refreshExpiresAt,
-            token_obtained_at: token.obtainedAt,
-          })),
-        );
+        await storeConnectedAccounts(knex, cipher, owner.id, tokens, 'faults');
       }
     }
     const [apiUser] = await knex('users')
