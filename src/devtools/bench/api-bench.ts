@@ -2,8 +2,9 @@
  * `npm run bench:api -- [--duration 10] [--connections 20] [--sync-connections 10] [--routes a,b] [--cpu-prof DIR]`
  * Starts its own stack (a fresh database with the demo user and its two accounts, a Temporal dev server, the
  * simulator, the production worker and API entry points as processes, limits raised for the run), then loads
- * four routes with autocannon one after another and prints req/s, p50 and p99 of each. A script, not a test:
- * nothing here asserts speed.
+ * four routes with autocannon one after another and prints req/s, p50 and p99 of each, then the same start as
+ * POST /sync made by a Temporal client with no API in front (`start`): the floor the route stands on. A script,
+ * not a test: nothing here asserts speed.
  */
 import 'reflect-metadata';
 import fs from 'node:fs';
@@ -13,6 +14,8 @@ import autocannon from 'autocannon';
 import { ensureDatabaseExists } from '../../db/ensure-database';
 import { migrateToLatest, openOrm } from '../../db/orm';
 import { findFreePort } from '../../process/free-port';
+import { connectTemporalClient } from '../../temporal/connection';
+import { createWorkflowClient } from '../../temporal/workflow-client';
 import { startDevServer } from '../dev/temporal-dev-server';
 import { DEMO_USER, seedDemoData } from '../dev/seed-demo';
 import { createSimulator } from '../simulator';
@@ -21,7 +24,7 @@ import { benchEnvironment } from './bench-env';
 import { dropDatabase, deleteRedisKeys, httpOk, waitFor, withDatabase } from './bench-stack';
 import { captureTail, cpuProfileFlags, processCpuMs, spawnTypeScript, stopChild } from './child-process';
 
-const ROUTE_NAMES = ['healthz', 'accounts', 'status', 'sync'] as const;
+const ROUTE_NAMES = ['healthz', 'accounts', 'status', 'sync', 'start'] as const;
 type RouteName = (typeof ROUTE_NAMES)[number];
 
 interface ApiBenchArgs {
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
           json,
           'POST',
         ),
+      start: () => startsWithoutApi(devServer.address, `bench-${runId}`, accountIdOf(workflowPath), args),
     };
     const results: RouteFigures[] = [];
     for (const name of args.routes) results.push(await routes[name]());
@@ -117,6 +121,61 @@ async function main(): Promise<void> {
     await deleteRedisKeys(args.redisUrl, keyPrefix);
     fs.rmSync(runDir, { recursive: true, force: true });
   }
+}
+
+/** The TikTok account the first sync synced: its status path ends with `sync-account-<accountId>`. */
+function accountIdOf(workflowPath: string): string {
+  const match = /sync-account-([^/]+)$/.exec(workflowPath);
+  if (!match) throw new Error(`no account id in ${workflowPath}`);
+  return match[1];
+}
+
+/**
+ * POST /sync's one Temporal call (startAccountSync: start with USE_EXISTING, same search attributes) made by
+ * `syncConnections` callers of one client for the same time, with the same worker running what they start:
+ * what Temporal alone answers in, on this machine, under the route's load.
+ */
+async function startsWithoutApi(
+  address: string,
+  taskQueue: string,
+  accountId: string,
+  { durationSeconds, syncConnections }: Pick<ApiBenchArgs, 'durationSeconds' | 'syncConnections'>,
+): Promise<RouteFigures> {
+  const label = 'Temporal start alone (no API)';
+  log(`${label}: ${syncConnections} callers`);
+  const client = await connectTemporalClient({ address, namespace: 'default' });
+  const workflows = createWorkflowClient({ client, taskQueue });
+  const latencies: number[] = [];
+  let errors = 0;
+  const endAt = Date.now() + durationSeconds * 1000;
+  const caller = async () => {
+    while (Date.now() < endAt) {
+      const startedAt = performance.now();
+      try {
+        await workflows.startAccountSync({ id: accountId, platform: 'tiktok' }, 'api');
+        latencies.push(performance.now() - startedAt);
+      } catch {
+        errors++;
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: syncConnections }, caller));
+  } finally {
+    await client.connection.close();
+  }
+  latencies.sort((a, b) => a - b);
+  const at = (share: number) => Math.round(latencies[Math.floor(share * (latencies.length - 1))] ?? 0);
+  return {
+    label,
+    apiCpuUsPerRequest: null,
+    connections: syncConnections,
+    requestsPerSecond: latencies.length / durationSeconds,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    non2xx: 0,
+    errors,
+  };
 }
 
 interface RouteFigures {
@@ -173,7 +232,7 @@ export function formatApiReport(args: ApiBenchArgs, results: RouteFigures[]): st
     `socialsync API benchmark (autocannon, ${args.durationSeconds} s per route)`,
     ...results.map(
       (r) =>
-        `  ${r.label.padEnd(28)} ${String(r.connections).padStart(3)} conn  ${r.requestsPerSecond
+        `  ${r.label.padEnd(30)} ${String(r.connections).padStart(3)} conn  ${r.requestsPerSecond
           .toFixed(0)
           .padStart(
             6,
