@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { Db } from '../accounts/store';
 import type { OutboxStatus } from '../db/entities';
 import type { NewEvent } from './events';
 
@@ -12,9 +13,6 @@ import type { NewEvent } from './events';
  * the row first, incidents lock it, a disconnect locks it): two transactions writing for the same account
  * then get their `seq` in the order they commit.
  */
-
-/** A connection or an open transaction. */
-export type Db = Knex | Knex.Transaction;
 
 /**
  * Retryable failures are retried for a day after the event was written (a receiver down over a night and a
@@ -51,14 +49,13 @@ export interface ClaimedEvent {
 }
 
 /**
- * Due pending events, oldest first, whose stream has no earlier event still waiting for its retry: a stream
- * whose head failed stays blocked behind it, so its events are never delivered out of order.
+ * Due pending events whose stream has no earlier event still waiting for its retry: a stream whose head
+ * failed stays blocked behind it, so its events are never delivered out of order.
  */
-export async function claimDueEvents(db: Db, input: { now: Date; limit: number }): Promise<ClaimedEvent[]> {
-  const rows: Record<string, unknown>[] = await db('outbox as o')
-    .select('o.id', 'o.seq', 'o.kind', 'o.stream_key', 'o.payload', 'o.attempts', 'o.created_at')
+function dueEvents(db: Db, now: Date): Knex.QueryBuilder {
+  return db('outbox as o')
     .where('o.status', 'pending')
-    .andWhere('o.next_attempt_at', '<=', input.now)
+    .andWhere('o.next_attempt_at', '<=', now)
     .whereNotExists((blocked) =>
       blocked
         .select(db.raw('1'))
@@ -66,8 +63,14 @@ export async function claimDueEvents(db: Db, input: { now: Date; limit: number }
         .where('e.status', 'pending')
         .andWhereRaw('e.stream_key = o.stream_key')
         .andWhereRaw('e.seq < o.seq')
-        .andWhere('e.next_attempt_at', '>', input.now),
-    )
+        .andWhere('e.next_attempt_at', '>', now),
+    );
+}
+
+/** The due events (see dueEvents), oldest first. */
+export async function claimDueEvents(db: Db, input: { now: Date; limit: number }): Promise<ClaimedEvent[]> {
+  const rows: Record<string, unknown>[] = await dueEvents(db, input.now)
+    .select('o.id', 'o.seq', 'o.kind', 'o.stream_key', 'o.payload', 'o.attempts', 'o.created_at')
     .orderBy('o.seq')
     .limit(input.limit);
   return rows.map((row) => ({
@@ -84,13 +87,12 @@ export async function claimDueEvents(db: Db, input: { now: Date; limit: number }
   }));
 }
 
-/** Whether claimDueEvents would find something: the drainer's cheap idle check. */
+/**
+ * Whether claimDueEvents would find something: the drainer's cheap idle check. The same condition, so an
+ * event blocked behind its stream's failed head does not wake the drainer into an empty batch.
+ */
 export async function hasDueEvents(db: Db, now: Date): Promise<boolean> {
-  const row = await db('outbox')
-    .select(db.raw('1'))
-    .where('status', 'pending')
-    .andWhere('next_attempt_at', '<=', now)
-    .first();
+  const row = await dueEvents(db, now).select(db.raw('1')).first();
   return row !== undefined;
 }
 

@@ -1,7 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { deliverDueEvents, type EventDeliveryDeps } from '../../src/webhooks/delivery';
 import { EVENT_KINDS, type NewEvent } from '../../src/webhooks/events';
-import { appendEvent, DELIVER_FOR_MS } from '../../src/webhooks/outbox';
+import { appendEvent, DELIVER_FOR_MS, hasDueEvents } from '../../src/webhooks/outbox';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
@@ -92,7 +92,9 @@ describe('webhook delivery rules (PostgreSQL, local receiver)', () => {
     expect(await row(a1!)).toMatchObject({ status: 'pending', attempts: 1, last_error: 'HTTP_503' });
     expect(await row(a2!)).toMatchObject({ status: 'pending', attempts: 0 });
     expect((await row(b1!)).status).toBe('delivered');
-    // a1 waits its backoff (1 s): nothing of stream a is due, even a2.
+    // a1 waits its backoff (1 s): nothing of stream a is due, even a2, and the idle check agrees (a2 must not
+    // wake the drainer into empty batches until a1's retry is due).
+    expect(await hasDueEvents(knex, clock)).toBe(false);
     expect(await batch()).toMatchObject({ claimed: 0 });
     clock = new Date(clock.getTime() + BACKOFF.firstMs);
     expect(await batch()).toMatchObject({ claimed: 2, delivered: 2 });
