@@ -22,6 +22,8 @@ export interface WebhookReceiver {
   setDelay(ms: number): void;
   /** The most requests it was answering at the same time. */
   maxInFlight(): number;
+  /** Starts the peak over from the requests in flight now. */
+  resetPeak(): void;
   /** The parsed bodies of the requests answered 2xx, each event id once (the dedupe a receiver does). */
   accepted(): Array<{ id: string; kind: string; sequence: number; data: Record<string, unknown> }>;
   close(): Promise<void>;
@@ -70,6 +72,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     },
     setDelay: (ms) => (delayMs = ms),
     maxInFlight: () => peak,
+    resetPeak: () => {
+      peak = inFlight;
+    },
     accepted: () => {
       const seen = new Set<string>();
       const events = [];

@@ -199,8 +199,8 @@ describe('webhook drainer (Temporal dev server, PostgreSQL, local receiver)', ()
     try {
       const accounts: ConnectedAccount[] = [];
       for (let i = 0; i < 10; i++) accounts.push(await seedConnectedAccount(stack, owner, 'instagram'));
-      const peakBefore = receiver().maxInFlight();
-      expect(peakBefore).toBeLessThanOrEqual(CONCURRENCY);
+      // Earlier tests' requests count for nothing here: this peak is these ten accounts'.
+      receiver().resetPeak();
       await Promise.all(accounts.map(sync));
       const ids = (await Promise.all(accounts.map((account) => eventIdsOf(account.account.id)))).flat();
       await waitDelivered(ids, 'ten events from ten accounts');
