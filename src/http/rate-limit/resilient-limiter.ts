@@ -11,8 +11,13 @@ import type { RedisStoreGuard } from './redis-store-guard';
 export const RATE_LIMIT_MESSAGE = 'Too many requests. Please try again later.';
 /** One warning per policy per 10 s while Redis is failing: every request is still counted in metrics. */
 const STORE_ERROR_LOG_INTERVAL_MS = 10_000;
-/** The in-process fallback store is swept of expired windows once it holds this many keys. */
+/**
+ * The in-process fallback store is swept of expired windows once it holds this many keys, at most once per
+ * interval: with more live keys than that (10,000 clients inside one window), a sweep on every request would
+ * walk the whole map each time and delete nothing.
+ */
 const MEMORY_SWEEP_THRESHOLD = 10_000;
+const MEMORY_SWEEP_INTERVAL_MS = 10_000;
 
 export interface ResilientLimiterOptions {
   policy: PolicyName;
@@ -54,6 +59,14 @@ interface MemoryEntry {
 export function createResilientLimiter(options: ResilientLimiterOptions): Middleware {
   const { policy, max, windowSeconds, behaviour, metrics } = options;
   const memoryStore = new Map<string, MemoryEntry>();
+  let lastSweepAt = 0;
+  const sweepExpired = () => {
+    if (memoryStore.size < MEMORY_SWEEP_THRESHOLD || Date.now() - lastSweepAt < MEMORY_SWEEP_INTERVAL_MS)
+      return;
+    lastSweepAt = Date.now();
+    const nowSeconds = lastSweepAt / 1000;
+    for (const [key, entry] of memoryStore) if (entry.reset < nowSeconds) memoryStore.delete(key);
+  };
   const common = {
     duration: windowSeconds * 1000,
     max,
@@ -63,7 +76,7 @@ export function createResilientLimiter(options: ResilientLimiterOptions): Middle
   const mirror =
     behaviour.onStoreError === 'memory'
       ? (key: string, [remaining, reset, total]: RedisAnswer) => {
-          sweepExpired(memoryStore); // mirrored keys accumulate while Redis is healthy
+          sweepExpired(); // mirrored keys accumulate while Redis is healthy
           memoryStore.set(key, { id: key, reset, remaining, total });
         }
       : undefined;
@@ -76,7 +89,7 @@ export function createResilientLimiter(options: ResilientLimiterOptions): Middle
   const logStoreError = throttledWarning(options.logger, policy);
 
   async function runMemory(ctx: AppContext, next: Next, prefix: string): Promise<void> {
-    sweepExpired(memoryStore);
+    sweepExpired();
     await runLimiter(memoryLimiter, ctx, next, options, (outcome) => count(`${prefix}${outcome}`));
   }
 
@@ -188,12 +201,6 @@ function refuse(ctx: AppContext): void {
 function secondsUntil(resetEpochSeconds: number): number {
   if (!Number.isFinite(resetEpochSeconds)) return 0;
   return Math.max(0, Math.ceil(resetEpochSeconds - Date.now() / 1000));
-}
-
-function sweepExpired(store: Map<string, MemoryEntry>): void {
-  if (store.size < MEMORY_SWEEP_THRESHOLD) return;
-  const nowSeconds = Date.now() / 1000;
-  for (const [key, entry] of store) if (entry.reset < nowSeconds) store.delete(key);
 }
 
 function throttledWarning(logger: Logger, policy: PolicyName): (cause: unknown) => void {
