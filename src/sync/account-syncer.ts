@@ -133,7 +133,7 @@ export async function syncAccountOnce(
     }
     return count(result);
   } catch (error) {
-    return count(await resultOfFailure(deps, error, log, input.accountId));
+    return count(resultOfFailure(deps, error, log));
   } finally {
     await deps.lease.release(input.accountId, run.owner).catch(() => undefined);
   }
@@ -158,8 +158,6 @@ export function checkBeforeCalls(
   if (expiresSoon && !input.skipTokenCheck) return { kind: 'needs_token_refresh', platform, marginMinutes };
   return null;
 }
-
-const NO_CALLS: AccountCalls = { profile: 0, media: 0 };
 
 /** Thrown by the media listing's page hook when the budget has no call left for one more page. */
 class BudgetRefused extends Error {
@@ -356,16 +354,11 @@ async function slowDownWhenUsageHigh(
 }
 
 /**
- * A revoked token and a throttle are results; anything else is thrown again for the caller's retry policy
+ * A revoked token is a result (a throttle already became one where its call was made); anything else is thrown again for the caller's retry policy
  * (transient platform errors, database errors) or to fail the attempt (our own invalid request, an
  * undecryptable token), counted first as outcome="failed" (the series operators alert on).
  */
-async function resultOfFailure(
-  deps: AccountSyncDeps,
-  error: unknown,
-  log: Logger,
-  accountId: string,
-): Promise<SyncAttemptResult> {
+function resultOfFailure(deps: AccountSyncDeps, error: unknown, log: Logger): SyncAttemptResult {
   if (!isPlatformError(error)) {
     const name = error instanceof Error ? error.name : typeof error;
     log.warn({ err: name }, 'account sync failed');
@@ -375,7 +368,6 @@ async function resultOfFailure(
   log.warn({ error: error.toJSON() }, 'platform call failed during sync');
   if (error.kind === 'auth_revoked' || error.kind === 'permission_missing')
     return { kind: 'auth_revoked', platform: error.platform, errorCode: error.code };
-  if (error.kind === 'rate_limited') return rateLimitedResult(deps, error, accountId, NO_CALLS);
   deps.metrics.syncAccounts.inc({ platform: error.platform, outcome: 'failed', reason: error.code });
   throw error;
 }

@@ -17,8 +17,6 @@ import {
  * scripts on Redis's own clock, so workers with skewed clocks still agree.
  */
 
-export type PauseScope = 'platform' | 'endpoint' | 'account';
-
 export type BudgetRefusalReason = 'budget_spent' | 'platform_paused' | 'endpoint_paused' | 'account_paused';
 
 export type BudgetDecision =
