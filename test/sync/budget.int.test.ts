@@ -19,11 +19,11 @@ describe('Redis call budget and account lease (real Redis)', () => {
   afterAll(() => redis.disconnect());
 
   /** A fresh key space per test: budgets from different tests never share a window. */
-  function budgetWith(tiktokPerMinute: number) {
+  function budgetWith(tiktokPerMinute: number, keyPrefix = `${env.redisKeyPrefix}${randomUUID()}:`) {
     const settings = pacingSettingsFromConfig(
       makeTestConfig({ TIKTOK_REQUESTS_PER_MINUTE: String(tiktokPerMinute) }).sync,
     );
-    return createSyncBudget({ redis, keyPrefix: `${env.redisKeyPrefix}${randomUUID()}:`, settings });
+    return createSyncBudget({ redis, keyPrefix, settings });
   }
 
   it('grants reservations up to the per-endpoint limit, then answers with the wait until a slot frees', async () => {
@@ -102,6 +102,20 @@ describe('Redis call budget and account lease (real Redis)', () => {
     expect(inside).toBeGreaterThan(29_000);
     const refused = await budget.reserve('tiktok', [{ endpoint: TIKTOK_PROFILE, calls: 1 }]);
     expect(refused).toMatchObject({ granted: false, reason: 'endpoint_paused' });
+  });
+
+  it('a 429 inside a running pause leaves it as it is, even one that our log would now explain with a longer wait', async () => {
+    const keyPrefix = `${env.redisKeyPrefix}${randomUUID()}:`;
+    const roomy = budgetWith(600, keyPrefix);
+    expect(await roomy.reserve('tiktok', [{ endpoint: TIKTOK_MEDIA, calls: 10 }])).toEqual({ granted: true });
+    // 10 of 600: the floor.
+    const floor = await roomy.pauseEndpointAfterRateLimit('tiktok', TIKTOK_MEDIA, null);
+    expect(floor).toBeLessThanOrEqual(RATE_LIMIT_PAUSE_FLOOR_MS);
+    // The same keys read with a limit of 4: the 10 logged calls would now explain a wait of a whole window
+    // (until the filling call leaves it), but the pause already running is the one kept.
+    const strict = budgetWith(4, keyPrefix);
+    const inside = await strict.pauseEndpointAfterRateLimit('tiktok', TIKTOK_MEDIA, null);
+    expect(inside).toBeLessThanOrEqual(floor);
   });
 
   it('a 429 with our log at the limit waits for the call that fills the window, at most one window', async () => {
