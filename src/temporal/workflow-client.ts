@@ -46,15 +46,15 @@ export interface RunSummary extends RunBasics {
 }
 
 /**
- * Start, describe and list helpers over the process's one Temporal client (start-api.ts creates it).
- * Ids come only from workflows/shared.ts; inputs carry ids, never tokens.
- */
-/**
  * Outcomes of closed runs, by run id: a closed run's result or failure never changes, and reading it costs a
  * second round trip (the history) after describe. Clients poll a status until it closes, then keep reading it.
  */
 const CLOSED_OUTCOMES_KEPT = 1_000;
 
+/**
+ * Start, describe and list helpers over the process's one Temporal client (start-api.ts creates it).
+ * Ids come only from workflows/contract.ts; inputs carry ids, never tokens.
+ */
 export function createWorkflowClient({ client, taskQueue }: { client: Client; taskQueue: string }) {
   const closedOutcomes = new LRUCache<string, WorkflowOutcome>({ max: CLOSED_OUTCOMES_KEPT });
 

@@ -82,7 +82,6 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   };
 }
 
-/** The clients' config pointed at a running simulator, credentials included. */
 /**
  * The environment variables that point a service process's platform clients at this simulator, with its
  * apps' credentials (the redirect URIs are the caller's: they name where the browser returns).
@@ -103,6 +102,7 @@ export function simulatorEnv(simulator: Simulator): Record<string, string> {
   };
 }
 
+/** The clients' config pointed at a running simulator, credentials included. */
 export function withSimulator<T extends Pick<Config, 'instagram' | 'tiktok'>>(
   config: T,
   simulator: Simulator,

@@ -14,11 +14,6 @@ export interface AuthDeps {
 }
 
 /**
- * - user: a valid Bearer JWT of an existing, verified user.
- * - admin: a Bearer JWT of an admin, or the X-Cron-Secret (compared in constant time).
- * - user-or-cron: either (cron callers are then not keyed to a user: the social limiter skips them).
- */
-/**
  * How long a verified user, once read, is trusted without reading the row again: every authenticated request
  * used to wait on that lookup (one round trip per request, about a third of GET /accounts' time). A user
  * deleted or demoted meanwhile keeps access for at most this long, well inside a token's own 1-hour life.
@@ -26,6 +21,11 @@ export interface AuthDeps {
 const USER_CACHE_TTL_MS = 10_000;
 const USER_CACHE_MAX = 10_000;
 
+/**
+ * - user: a valid Bearer JWT of an existing, verified user.
+ * - admin: a Bearer JWT of an admin, or the X-Cron-Secret (compared in constant time).
+ * - user-or-cron: either (cron callers are then not keyed to a user: the social limiter skips them).
+ */
 export function createAuthMiddleware(deps: AuthDeps) {
   const cronSecretDigest = digest(deps.cronSecret);
   const verifiedUsers = new LRUCache<string, AuthenticatedUser>({

@@ -4,6 +4,7 @@ import { isDatabaseUnavailable } from '../../db/unavailable';
 import { AppError, isAppError, type ErrorCode } from '../../errors';
 import { isTemporalUnavailable } from '../../temporal/unavailable';
 import type { AppContext } from '../context';
+import { withTimeout } from '../readiness';
 
 export interface ErrorBody {
   error: ErrorCode;
@@ -99,17 +100,11 @@ export function unavailableDependency(error: unknown): 'postgres' | 'temporal' |
 
 async function probedDatabase({ probeDatabase }: ErrorHandlerOptions): Promise<'postgres' | null> {
   if (!probeDatabase) return null;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('probe timed out')), PROBE_TIMEOUT_MS);
-  });
   try {
-    await Promise.race([probeDatabase(), timeout]);
+    await withTimeout(probeDatabase(), PROBE_TIMEOUT_MS);
     return null;
   } catch {
     return 'postgres';
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAnswerBody } from '../http';
 import type { PlatformUsage } from '../types';
 
 /**
@@ -34,7 +35,7 @@ export function parseUsageHeaders(headers: Headers): PlatformUsage | null {
 
 function parseAppUsage(header: string | null): PlatformUsage['appUsage'] {
   if (!header) return undefined;
-  const parsed = appUsageSchema.safeParse(parseHeaderJson(header));
+  const parsed = appUsageSchema.safeParse(parseAnswerBody(header, {}));
   if (!parsed.success) return undefined;
   return {
     callCount: parsed.data.call_count,
@@ -46,7 +47,7 @@ function parseAppUsage(header: string | null): PlatformUsage['appUsage'] {
 /** Several business objects or use-case types may be listed: the busiest one is what throttles us. */
 function parseBusinessUseCase(header: string | null): PlatformUsage['businessUseCase'] {
   if (!header) return undefined;
-  const parsed = bucSchema.safeParse(parseHeaderJson(header));
+  const parsed = bucSchema.safeParse(parseAnswerBody(header, {}));
   if (!parsed.success) return undefined;
   const entries = Object.values(parsed.data).flat();
   if (entries.length === 0) return undefined;
@@ -61,13 +62,4 @@ function parseBusinessUseCase(header: string | null): PlatformUsage['businessUse
 
 function entryPeak(entry: z.output<typeof bucEntrySchema>): number {
   return Math.max(entry.call_count, entry.total_time, entry.total_cputime);
-}
-
-/** Percentages and business ids as keys: plain JSON.parse loses nothing here. */
-function parseHeaderJson(header: string): unknown {
-  try {
-    return JSON.parse(header) as unknown;
-  } catch {
-    return undefined;
-  }
 }
