@@ -1,6 +1,6 @@
 import type { SyncAllAccountsResult } from '../../../workflows/contract';
 import type { Deployment, FleetSync } from './fault-stack';
-import type { SimulatorControlClient } from './simulator-process';
+import { FLEET_TIMEOUT_MS, type ScenarioContext } from './scenario';
 
 /** What a fleet sync under a fault left behind, read from the database and the simulator's request log. */
 export interface FleetFigures {
@@ -24,7 +24,7 @@ export interface FleetFigures {
   result: SyncAllAccountsResult | null;
 }
 
-/** Waits (bounded) until at least `count` accounts are synced in this run; false if the run ended first. */
+/** Waits (bounded) until at least `count` accounts are synced in this run; false if they were not in time. */
 export async function waitForSynced(
   deployment: Deployment,
   fleet: FleetSync,
@@ -40,13 +40,14 @@ export async function waitForSynced(
   return false;
 }
 
+/** Waits (up to FLEET_TIMEOUT_MS) for the fleet sync to end, then reads what it left behind. */
 export async function fleetFigures(
+  context: ScenarioContext,
   deployment: Deployment,
   fleet: FleetSync,
-  simulator: SimulatorControlClient,
-  timeoutMs: number,
 ): Promise<FleetFigures> {
-  const { result, error } = await fleet.outcome(timeoutMs);
+  const simulator = context.stack.simulator.control;
+  const { result, error } = await fleet.outcome(FLEET_TIMEOUT_MS);
   const durationMs = result?.durationMs ?? Date.now() - fleet.startedAt.getTime();
   const db = deployment.db;
   const accounts = Number((await db.query('select count(*)::int as n from social_accounts')).rows[0].n);

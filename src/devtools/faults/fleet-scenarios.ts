@@ -9,7 +9,6 @@ import {
   type FleetFigures,
 } from './fleet-checks';
 import {
-  FLEET_TIMEOUT_MS,
   machineLoad,
   sleep,
   withDeployment,
@@ -42,12 +41,7 @@ export const undisturbedFleetSync: Scenario = {
     return withDeployment(context, 'undisturbed', async (deployment) => {
       await deployment.startWorker();
       const fleet = await deployment.startFleetSync();
-      const figures = await fleetFigures(
-        deployment,
-        fleet,
-        context.stack.simulator.control,
-        FLEET_TIMEOUT_MS,
-      );
+      const figures = await fleetFigures(context, deployment, fleet);
       if (figures.completed) context.undisturbedMs = figures.durationMs;
       return [fleetResult('undisturbed fleet sync (reference)', figures, null)];
     });
@@ -68,12 +62,7 @@ export const workerKilledThreeTimes: Scenario = {
         context.log(`worker SIGKILL ${kills} at ${Math.round(fraction * 100)} % synced; starting a new one`);
         await deployment.startWorker();
       }
-      const figures = await fleetFigures(
-        deployment,
-        fleet,
-        context.stack.simulator.control,
-        FLEET_TIMEOUT_MS,
-      );
+      const figures = await fleetFigures(context, deployment, fleet);
       const result = fleetResult('worker SIGKILL x3 during a fleet sync', figures, context.undisturbedMs);
       return [{ ...result, held: result.held && kills === 3, figures: `${kills} kills; ${result.figures}` }];
     });
@@ -93,12 +82,7 @@ export const temporalKilledAndRestarted: Scenario = {
       await context.stack.temporal.restart();
       const downMs = Date.now() - down;
       context.log(`Temporal server killed and back after ${seconds(downMs)}`);
-      const figures = await fleetFigures(
-        deployment,
-        fleet,
-        context.stack.simulator.control,
-        FLEET_TIMEOUT_MS,
-      );
+      const figures = await fleetFigures(context, deployment, fleet);
       const result = fleetResult(
         'Temporal server SIGKILL, restarted on its file',
         figures,
@@ -134,12 +118,7 @@ export const postgresStopped: Scenario = {
       }));
       await context.stack.postgres.start();
       context.log(`PostgreSQL back after ${seconds(Date.now() - down)}`);
-      const figures = await fleetFigures(
-        deployment,
-        fleet,
-        context.stack.simulator.control,
-        FLEET_TIMEOUT_MS,
-      );
+      const figures = await fleetFigures(context, deployment, fleet);
       const fleetLine = fleetResult(
         `PostgreSQL stopped ${POSTGRES_OUTAGE_MS / 1000} s mid-fleet`,
         figures,
@@ -198,12 +177,7 @@ export const redisStopped: Scenario = {
       await context.stack.redis.start();
       const recoveredInMs = await waitForRedisDecisions(api.baseUrl!, context.stack.apiUserToken);
       context.log(`Redis back after ${seconds(Date.now() - down)}`);
-      const figures = await fleetFigures(
-        deployment,
-        fleet,
-        context.stack.simulator.control,
-        FLEET_TIMEOUT_MS,
-      );
+      const figures = await fleetFigures(context, deployment, fleet);
       const fleetLine = fleetResult(
         `Redis stopped ${REDIS_OUTAGE_MS / 1000} s mid-fleet`,
         figures,
@@ -256,7 +230,7 @@ export const platformBursts: Scenario = {
           await control.failNext('tiktok', externalId, 1, 'rate_limited');
         injected++;
       }
-      const figures = await fleetFigures(deployment, fleet, control, FLEET_TIMEOUT_MS);
+      const figures = await fleetFigures(context, deployment, fleet);
       const log = await control.requestLog();
       let errors = 0;
       let timeouts = 0;

@@ -1,13 +1,7 @@
 import { burst, freshClientIp, type RequestSpec } from './api-load';
 import { describeFleet, fleetFigures, fleetHeld, waitForSynced } from './fleet-checks';
 import type { ServiceProcess } from './services';
-import {
-  FLEET_TIMEOUT_MS,
-  machineLoad,
-  withDeployment,
-  type Scenario,
-  type ScenarioContext,
-} from './scenario';
+import { machineLoad, withDeployment, type Scenario, type ScenarioContext } from './scenario';
 
 /**
  * The limiters' counts under load: bursts far above the general (100) and auth (5) limits, each from a client
@@ -33,21 +27,16 @@ export const limitersUnderFleetSync: Scenario = {
       await deployment.startWorker();
       const api = await deployment.startApi();
       const fleet = await deployment.startFleetSync();
-      await waitForSynced(deployment, fleet, Math.floor(context.stack.accountCount * 0.1));
+      const loaded = await waitForSynced(deployment, fleet, Math.floor(context.stack.accountCount * 0.1));
       const rounds: RoundFigures[] = [];
       for (let round = 0; round < ROUNDS; round++) rounds.push(await limiterRound(context, [api]));
       const load = machineLoad();
       const runningThroughout = (await fleet.handle.describe()).status.name === 'RUNNING';
-      const figures = await fleetFigures(
-        deployment,
-        fleet,
-        context.stack.simulator.control,
-        FLEET_TIMEOUT_MS,
-      );
+      const figures = await fleetFigures(context, deployment, fleet);
       return [
         {
           fault: `limiters exact while a fleet sync runs (${GENERAL_BURST} concurrent vs ${GENERAL_LIMIT}, ${LOGIN_BURST} logins vs ${AUTH_LIMIT})`,
-          held: rounds.every(exact) && runningThroughout && fleetHeld(figures),
+          held: loaded && rounds.every(exact) && runningThroughout && fleetHeld(figures),
           figures:
             `${describeRounds(rounds)}; fleet sync running throughout: ${runningThroughout ? 'yes' : 'NO'}; ` +
             `${load}; fleet: ${describeFleet(figures, context.undisturbedMs)}`,
@@ -66,23 +55,18 @@ export const twoWorkersTwoApis: Scenario = {
       const [first, second] = [await deployment.startWorker(), await deployment.startWorker()];
       const apis = [await deployment.startApi(), await deployment.startApi()];
       const fleet = await deployment.startFleetSync();
-      await waitForSynced(deployment, fleet, Math.floor(context.stack.accountCount * 0.15));
+      const loaded = await waitForSynced(deployment, fleet, Math.floor(context.stack.accountCount * 0.15));
       const rounds = [await limiterRound(context, apis)];
       const killedAt = await waitForSynced(deployment, fleet, Math.floor(context.stack.accountCount * 0.4));
       await first.kill();
       context.log('worker-1 SIGKILL (not restarted)');
-      const figures = await fleetFigures(
-        deployment,
-        fleet,
-        context.stack.simulator.control,
-        FLEET_TIMEOUT_MS,
-      );
+      const figures = await fleetFigures(context, deployment, fleet);
       const shares = [first, second].map((worker) => worker.messageCount('account synced'));
       const spread = shares.every((count) => count >= context.stack.accountCount * 0.1);
       return [
         {
           fault: 'two workers + two API replicas on one Temporal, PostgreSQL and Redis, one worker killed',
-          held: fleetHeld(figures) && spread && killedAt && rounds.every(exact),
+          held: loaded && fleetHeld(figures) && spread && killedAt && rounds.every(exact),
           figures:
             `accounts synced by worker-1 ${shares[0]} (killed at 40 %), worker-2 ${shares[1]}; ` +
             `limits across both APIs: ${describeRounds(rounds)}; ${describeFleet(figures, context.undisturbedMs)}; ` +
