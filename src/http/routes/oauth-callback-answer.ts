@@ -17,6 +17,7 @@ const EXPLANATIONS: Partial<Record<ErrorCode, (platform: string) => string>> = {
   ACCOUNT_ALREADY_CONNECTED: (platform) => `This ${platform} account is already connected to another user.`,
   PLATFORM_ERROR: (platform) => `${platform} did not answer as expected. Try again later.`,
   RATE_LIMIT_EXCEEDED: () => 'Too many connections for now. Try again later.',
+  SERVICE_UNAVAILABLE: () => 'We cannot complete the connection right now. Try again in a few minutes.',
 };
 
 /**

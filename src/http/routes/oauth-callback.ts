@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isAppError, type ErrorCode } from '../../errors';
 import type { Platform } from '../../platforms/types';
 import type { AppContext } from '../context';
+import { unavailableDependency } from '../middleware/errors';
 import { API_BASE_PATH } from '../openapi/document';
 import { defineRoute, type RouteDefinition, type RouteInput } from '../openapi/route';
 import { platformParams } from '../schemas';
@@ -31,6 +32,7 @@ const CALLBACK_ERRORS: ErrorCode[] = [
   'ACCOUNT_ALREADY_CONNECTED',
   'PLATFORM_ERROR',
   'RATE_LIMIT_EXCEEDED',
+  'SERVICE_UNAVAILABLE',
   'INTERNAL_ERROR',
 ];
 
@@ -110,6 +112,14 @@ async function completeCallback(
     return { status: 'connected', accountId: account.id, username: account.username };
   } catch (error) {
     if (isAppError(error)) return failure(error.code);
+    // PostgreSQL or Temporal down: the user can simply come back (the state stays unused if nothing was
+    // stored). Name and code only: a driver's message quotes the failed SQL with its values.
+    const dependency = unavailableDependency(error);
+    if (dependency) {
+      const { name, code } = error as { name?: unknown; code?: unknown };
+      ctx.state.log.warn({ dependency, err: { name, code } }, 'oauth callback: dependency unavailable');
+      return failure('SERVICE_UNAVAILABLE');
+    }
     ctx.state.log.error({ err: error }, 'oauth callback failed');
     return failure('INTERNAL_ERROR');
   }
