@@ -51,3 +51,18 @@ export class AppError extends Error {
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }
+
+/** The error, its causes and an AggregateError's members, depth-first, bounded (cycles are possible). */
+export function errorChain(error: unknown): unknown[] {
+  const seen: unknown[] = [];
+  const pending = [error];
+  while (pending.length > 0 && seen.length < 20) {
+    const entry = pending.shift();
+    if (entry === null || typeof entry !== 'object' || seen.includes(entry)) continue;
+    seen.push(entry);
+    const { cause, errors } = entry as { cause?: unknown; errors?: unknown };
+    if (cause !== undefined) pending.push(cause);
+    if (Array.isArray(errors)) pending.push(...errors);
+  }
+  return seen;
+}

@@ -1,5 +1,6 @@
 import { ConnectionException } from '@mikro-orm/core';
 import { knex } from '@mikro-orm/postgresql';
+import { errorChain } from '../errors';
 
 /**
  * Whether an error means PostgreSQL (or the way to it) is unavailable, as opposed to a query of ours being
@@ -39,19 +40,4 @@ const UNAVAILABLE_SQLSTATES: ReadonlySet<string> = new Set(['57P01', '57P02', '5
 function isUnavailableCode(code: unknown): boolean {
   if (typeof code !== 'string') return false;
   return CONNECTION_ERROR_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code);
-}
-
-/** The error, its causes and an AggregateError's members, depth-first, bounded (cycles are possible). */
-export function errorChain(error: unknown): unknown[] {
-  const seen: unknown[] = [];
-  const pending = [error];
-  while (pending.length > 0 && seen.length < 20) {
-    const entry = pending.shift();
-    if (entry === null || typeof entry !== 'object' || seen.includes(entry)) continue;
-    seen.push(entry);
-    const { cause, errors } = entry as { cause?: unknown; errors?: unknown };
-    if (cause !== undefined) pending.push(cause);
-    if (Array.isArray(errors)) pending.push(...errors);
-  }
-  return seen;
 }

@@ -1,4 +1,5 @@
 import { isGrpcServiceError } from '@temporalio/client';
+import { errorChain } from '../errors';
 
 /** gRPC status codes (grpc/include/grpc/impl/codegen/status.h). */
 const GRPC_DEADLINE_EXCEEDED = 4;
@@ -10,11 +11,7 @@ const GRPC_UNAVAILABLE = 14;
  * answer in time). Other statuses (NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT...) are answers, not outages.
  */
 export function isTemporalUnavailable(error: unknown): boolean {
-  let entry: unknown = error;
-  for (let depth = 0; depth < 5 && entry; depth++) {
-    if (isGrpcServiceError(entry) && [GRPC_UNAVAILABLE, GRPC_DEADLINE_EXCEEDED].includes(entry.code))
-      return true;
-    entry = (entry as { cause?: unknown }).cause;
-  }
-  return false;
+  return errorChain(error).some(
+    (entry) => isGrpcServiceError(entry) && [GRPC_UNAVAILABLE, GRPC_DEADLINE_EXCEEDED].includes(entry.code),
+  );
 }
