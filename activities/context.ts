@@ -29,13 +29,14 @@ export function activityLogger(logger: Logger, fields: Record<string, unknown>):
  * leases behind, and the single-account retries found 51 of 600 accounts "in progress" and skipped them.) A
  * workflow syncs one account one attempt at a time, so the owner never covers two live syncs.
  */
-export function currentSyncRun(accountId: string): SyncRun {
+export function currentSyncRun(accountId: string, { firstAttempt = false } = {}): SyncRun {
   const context = Context.current();
   const workflowId = context.info.workflowExecution?.workflowId ?? 'standalone';
   return {
     owner: `${workflowId}/${accountId}`,
     workflowId,
     heartbeat: (stage) => heartbeatAtMostEverySecond(context, stage),
+    firstAttempt,
   };
 }
 

@@ -141,8 +141,10 @@ export function createSyncActivities(deps: ActivityDeps) {
    * well); failures become items instead of failing the batch.
    */
   async function syncAccounts(input: SyncAccountsBatchInput): Promise<SyncAccountsBatchResult> {
+    // The fleet's first attempts: a retry of the whole batch may find profiles its first try stashed.
+    const firstAttempt = currentAttempt() === 1;
     const results = await syncInLanes(input.accounts, input.concurrency ?? input.accounts.length, (account) =>
-      syncAccountOnce(syncDeps, account, currentSyncRun(account.accountId)).catch(
+      syncAccountOnce(syncDeps, account, currentSyncRun(account.accountId, { firstAttempt })).catch(
         (error: unknown): SyncBatchItemResult => {
           const { code, retryable } = decodeFailure(toActivityFailure(error, { redis: deps.redis }));
           return { kind: 'error', accountId: account.accountId, errorCode: code, retryable };

@@ -104,6 +104,11 @@ export interface SyncRun {
   owner: string;
   workflowId: string;
   heartbeat(stage: string): void;
+  /**
+   * The sync's first attempt at this account: no earlier attempt can have stashed its profile, so the stash
+   * is not read (one Redis round trip per account of a fleet, whose first attempts are nearly all of them).
+   */
+  firstAttempt?: boolean;
 }
 
 export async function syncAccountOnce(
@@ -186,7 +191,7 @@ class AccountAttempt {
     const { deps, account } = this;
     const client = deps.platforms[this.platform];
     const accessToken = deps.cipher.decrypt(account.accessTokenEnc!);
-    const kept = await deps.profiles.read(account.id);
+    const kept = this.run.firstAttempt ? null : await deps.profiles.read(account.id);
     let profile: Profile;
     let usage: PlatformUsage | null = null;
     if (kept) {

@@ -201,6 +201,33 @@ describe('account syncer: budgets, pauses and usage (simulator, PostgreSQL, Redi
     expect(results.slice(1).every((result) => 'calls' in result && result.calls.profile === 0)).toBe(true);
   });
 
+  it("a sync's first attempt does not read the profile stash (none of its own can exist yet); a later one resumes from it", async () => {
+    const syncer = syncerWith({ tiktok: 100 });
+    const account = await seedConnectedAccount(stack, owner, 'tiktok', { postCount: 3 });
+    const stashed = {
+      ...(await stack.platforms.tiktok.getProfile(account.accessToken)).value,
+      followers: 4242,
+    };
+    await syncer.deps.profiles.save(account.account.id, stashed);
+    const before = callsOf(account, 'tiktok.user_info');
+    const first = await syncAccountOnce(
+      syncer.deps,
+      { accountId: account.account.id },
+      {
+        ...runOf(account.account.id),
+        firstAttempt: true,
+      },
+    );
+    expect(first).toMatchObject({ kind: 'synced', calls: { profile: 1 } });
+    expect(first).not.toMatchObject({ followers: 4242 });
+    expect(callsOf(account, 'tiktok.user_info')).toBe(before + 1);
+
+    await syncer.deps.profiles.save(account.account.id, stashed);
+    const later = await syncer.run(account.account.id);
+    expect(later).toMatchObject({ kind: 'synced', followers: 4242, calls: { profile: 0 } });
+    expect(callsOf(account, 'tiktok.user_info')).toBe(before + 1);
+  });
+
   it('a 429 with our log at the limit pauses video/list alone until the call filling the window leaves; no profile call again', async () => {
     const syncer = syncerWith({ tiktok: 3 });
     const account = await seedConnectedAccount(stack, owner, 'tiktok', { postCount: 12 });

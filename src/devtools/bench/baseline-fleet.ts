@@ -99,7 +99,9 @@ async function syncWithRetries(
   for (let attempt = 1, waits = 0; attempt <= MAX_ATTEMPTS && waits < 50;) {
     let result: SyncAttemptResult;
     try {
-      result = await deps.syncAccountOnce({ accountId: account.id, dueBefore }, run);
+      // As the fleet's batched first attempt: no profile to resume from yet.
+      const firstAttempt = attempt === 1 && waits === 0;
+      result = await deps.syncAccountOnce({ accountId: account.id, dueBefore }, { ...run, firstAttempt });
     } catch (error) {
       // The activity's own mapping decides what is worth a retry.
       if ((toActivityFailure(error) as { nonRetryable?: boolean }).nonRetryable || attempt === MAX_ATTEMPTS)
