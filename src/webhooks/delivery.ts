@@ -8,7 +8,7 @@ import {
   skipUnsentEvents,
   type ClaimedEvent,
 } from './outbox';
-import { postSignedWebhook, type FetchLike, type WebhookReply } from './signed-post';
+import { postSignedWebhook, type WebhookReply } from './signed-post';
 
 /**
  * One batch of the webhook drainer, Temporal-free: wait (briefly) for due events, claim the oldest, send
@@ -51,7 +51,6 @@ export interface EventDeliveryDeps {
   /** WEBHOOK_CONCURRENCY. */
   concurrency: number;
   backoff?: EventBackoff;
-  fetchImpl?: FetchLike;
   /** Called for every outcome, with the number of events (metrics). */
   onOutcome?: (kind: string, outcome: 'delivered' | 'retry' | 'dead' | 'skipped', count: number) => void;
 }
@@ -61,7 +60,6 @@ export interface DeliverEventsInput {
   maxWaitMs: number;
   /** Batches in a row that found the receiver down: the pause grows with it. */
   downStreak: number;
-  batchSize?: number;
 }
 
 export interface DeliverEventsResult {
@@ -99,7 +97,7 @@ export async function deliverDueEvents(
   }
   const events = await claimDueEvents(deps.db, {
     now: deps.now(),
-    limit: input.batchSize ?? DEFAULT_BATCH_SIZE,
+    limit: DEFAULT_BATCH_SIZE,
   });
   result.claimed = events.length;
   await new BatchSender(deps, backoff, input.downStreak, result, signal).send(events);
@@ -225,7 +223,6 @@ class BatchSender {
     return postSignedWebhook(
       { url: this.deps.webhook.url!, secret: this.deps.webhook.secret, timeoutMs: WEBHOOK_TIMEOUT_MS },
       { id: event.id, body: JSON.stringify(body) },
-      this.deps.fetchImpl,
     );
   }
 

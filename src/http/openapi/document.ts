@@ -117,8 +117,8 @@ function responses(route: RouteDefinition): JsonSchema {
     },
   };
   const byStatus = new Map<number, ErrorCode[]>();
-  // Every route reads PostgreSQL or Temporal: each can answer 503 while one is unreachable.
-  for (const code of new Set<ErrorCode>([...route.errors, 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'])) {
+  // Every route reads PostgreSQL or Temporal: each can answer 503 while one is unreachable (set below).
+  for (const code of new Set<ErrorCode>([...route.errors, 'INTERNAL_ERROR'])) {
     const status = ERROR_CATALOGUE[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
