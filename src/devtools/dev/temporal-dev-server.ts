@@ -126,7 +126,10 @@ async function startDownloadedDevServer(options: DevServerOptions): Promise<DevS
         uiPort: options.uiPort ?? undefined,
         namespace: options.namespace,
         extraArgs: [
-          ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+          ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
+            '--search-attribute',
+            `${name}=${type}`,
+          ]),
           ...(options.dbFile ? SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]) : []),
         ],
       },
