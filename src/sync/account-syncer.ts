@@ -359,9 +359,10 @@ async function slowDownWhenUsageHigh(
 }
 
 /**
- * A revoked token is a result (a throttle already became one where its call was made); anything else is thrown again for the caller's retry policy
- * (transient platform errors, database errors) or to fail the attempt (our own invalid request, an
- * undecryptable token), counted first as outcome="failed" (the series operators alert on).
+ * A revoked token is a result (a throttle already became one where its call was made); anything else is
+ * thrown again for the caller's retry policy (transient platform errors, database errors) or to fail the
+ * attempt (our own invalid request, an undecryptable token), counted first as outcome="failed" (the series
+ * operators alert on).
  */
 function resultOfFailure(deps: AccountSyncDeps, error: unknown, log: Logger): SyncAttemptResult {
   if (!isPlatformError(error)) {

@@ -18,9 +18,10 @@ export const SEARCH_ATTRIBUTES: Record<string, string> = Object.fromEntries(
  * How the dev server keeps its SQLite file. SQLite's defaults (a rollback journal, synchronous=FULL) sync the
  * file to disk on every commit, and the server commits on every workflow task and every start: on this 2-core
  * machine a workflow start then waited p50 26 ms / p99 69 ms under 10 callers, and a 10,000-account fleet
- * sync took 1.27x the plain-Node time. With a write-ahead log and synchronous=NORMAL a commit is an append
- * (p50 8 ms / p99 33 ms; the fleet 1.13x): state still survives the server being killed (the fault suite
- * kills it), only an operating-system crash can lose the last commits. See docs/operations.md.
+ * sync took 1.27x the plain-Node time (median of five runs). With a write-ahead log and synchronous=NORMAL a
+ * commit is an append (p50 8 ms / p99 33 ms; the fleet 1.08-1.13x over three runs): state still survives the
+ * server being killed (the fault suite kills it), only an operating-system crash can lose the last commits.
+ * See docs/operations.md.
  */
 export const SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'];
 

@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import {
   listeningAddressesOf,
   makeFreshCopy,
@@ -82,6 +83,8 @@ async function expectReadyAsPrinted(stack: DevStack, dir: string): Promise<void>
   const schedules = listSchedules(stack);
   expect(schedules).toContain('token-refresh-daily');
   expect(schedules).toContain('data-sync-daily');
+  // Its Temporal file keeps a write-ahead log (no sync to disk on every commit): the log sits next to it.
+  expect(fs.existsSync(path.join(dir, '.data', 'temporal', 'dev.sqlite-wal'))).toBe(true);
   // Its own database: the admin password this stack printed is the one its database holds.
   expect((await api(stack, 'POST', '/api/v1/auth/login', undefined, stack.admin)).status).toBe(200);
   // API, worker metrics, simulator, Temporal and its Web UI: all on loopback only.
